@@ -1,0 +1,242 @@
+//! The decider: `apply(execution, event, env) -> effects`, pure and synchronous.
+//!
+//! The host loads an execution, applies exactly one event to it here, then persists the new
+//! execution together with the returned effects in one transaction. Nothing in this module
+//! performs I/O: time, ids, randomness and definition lookups come through [`Env`].
+
+mod evaluate;
+mod retry;
+mod schedule;
+mod signals;
+mod tasks;
+mod timeouts;
+
+#[cfg(test)]
+mod tests;
+
+use crate::model::{
+    Json, RerunWorkflowRequest, SkipTaskRequest, TaskExecLog, TaskResultStatus, Workflow,
+    WorkflowDef,
+};
+use std::collections::BTreeMap;
+use std::fmt;
+
+pub use evaluate::failure_workflow_target;
+pub use schedule::{TaskKind, kind_of, queue_name};
+pub use tasks::{blocked_wait_task, pending_task_by_ref};
+pub use timeouts::next_wake;
+
+/// What the decider needs from the world, supplied by the host (and by tests).
+pub trait Env {
+    /// Epoch milliseconds.
+    fn now(&self) -> i64;
+    fn new_id(&mut self) -> String;
+    /// A random delay in `0..=max_ms` for retry backoff jitter.
+    fn jitter_ms(&mut self, max_ms: i64) -> i64;
+    /// A registered workflow definition (`None` version: the latest). Used for failure
+    /// workflows; the host preloads what [`failure_workflow_target`] names.
+    fn workflow_def(&self, name: &str, version: Option<i32>) -> Option<WorkflowDef>;
+}
+
+/// How an update changes a task's output.
+#[derive(Debug, Clone, PartialEq)]
+pub enum OutputChange {
+    /// `POST /tasks`: the TaskResult's output replaces the task's.
+    Replace(Json),
+    /// Update by reference name and the signal endpoints: merged over the existing output.
+    Merge(Json),
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub struct TaskUpdate {
+    pub task_id: String,
+    pub status: TaskResultStatus,
+    pub output: OutputChange,
+    pub reason_for_incompletion: Option<String>,
+    pub worker_id: Option<String>,
+    pub callback_after_seconds: i64,
+    pub logs: Vec<TaskExecLog>,
+    pub extend_lease: bool,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Event {
+    /// Re-evaluate: the sweeper, a due timer, `PUT /workflow/decide/{id}`.
+    Decide,
+    TaskPolled {
+        task_id: String,
+        worker_id: Option<String>,
+    },
+    TaskUpdated(TaskUpdate),
+    Pause,
+    Resume,
+    /// `latest`: the latest definition (task definitions embedded) when
+    /// `useLatestDefinitions=true`.
+    Restart {
+        latest: Option<Box<WorkflowDef>>,
+    },
+    Rerun(RerunWorkflowRequest),
+    Retry {
+        resume_subworkflow_tasks: bool,
+    },
+    Terminate {
+        reason: Option<String>,
+        trigger_failure_workflow: bool,
+    },
+    SkipTask {
+        reference: String,
+        request: SkipTaskRequest,
+    },
+    ResetCallbacks,
+}
+
+impl Event {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Event::Decide => "decide",
+            Event::TaskPolled { .. } => "poll",
+            Event::TaskUpdated(_) => "update_task",
+            Event::Pause => "pause",
+            Event::Resume => "resume",
+            Event::Restart { .. } => "restart",
+            Event::Rerun(_) => "rerun",
+            Event::Retry { .. } => "retry",
+            Event::Terminate { .. } => "terminate",
+            Event::SkipTask { .. } => "skip_task",
+            Event::ResetCallbacks => "reset_callbacks",
+        }
+    }
+}
+
+/// A new execution to create in the same commit (today: a failure workflow).
+#[derive(Debug, Clone, PartialEq)]
+pub struct NewWorkflow {
+    pub workflow_id: String,
+    pub definition: WorkflowDef,
+    pub input: Json,
+    pub correlation_id: Option<String>,
+    pub priority: i32,
+    pub task_to_domain: BTreeMap<String, String>,
+    pub created_by: Option<String>,
+    pub idempotency_key: Option<String>,
+    pub parent_workflow_id: Option<String>,
+    pub parent_workflow_task_id: Option<String>,
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum Effect {
+    /// Make a task available on `queue` after `delay_ms` (replaces an earlier entry).
+    Enqueue {
+        task_id: String,
+        queue: String,
+        delay_ms: i64,
+    },
+    /// Take a task off its queue: it ended, was canceled or was deleted.
+    Dequeue { task_id: String },
+    /// Create another execution (already decided) in the same commit.
+    StartWorkflow(Box<NewWorkflow>),
+    AppendLogs {
+        task_id: String,
+        logs: Vec<TaskExecLog>,
+    },
+}
+
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ErrorKind {
+    BadRequest,
+    NotFound,
+    Conflict,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EngineError {
+    pub kind: ErrorKind,
+    pub message: String,
+}
+
+impl EngineError {
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::BadRequest,
+            message: message.into(),
+        }
+    }
+    pub fn not_found(message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::NotFound,
+            message: message.into(),
+        }
+    }
+    pub fn conflict(message: impl Into<String>) -> Self {
+        Self {
+            kind: ErrorKind::Conflict,
+            message: message.into(),
+        }
+    }
+}
+
+impl fmt::Display for EngineError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.message)
+    }
+}
+
+impl std::error::Error for EngineError {}
+
+/// What applying an event produced besides the new execution state.
+#[derive(Debug, Default, Clone, PartialEq)]
+pub struct Outcome {
+    pub effects: Vec<Effect>,
+    /// The task an update or poll acted on, when it acted on one.
+    pub task_id: Option<String>,
+    /// False when the event was accepted but changed nothing (e.g. pausing a paused
+    /// workflow, updating a task that already ended).
+    pub changed: bool,
+}
+
+/// Apply one event to an execution. On error the execution is left untouched.
+pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outcome, EngineError> {
+    let before = wf.clone();
+    let mut out = Outcome::default();
+    let result = match event {
+        Event::Decide => {
+            evaluate::decide(wf, env, &mut out.effects);
+            Ok(())
+        }
+        Event::TaskPolled { task_id, worker_id } => {
+            tasks::poll(wf, &task_id, worker_id, env, &mut out)
+        }
+        Event::TaskUpdated(update) => tasks::update(wf, update, env, &mut out),
+        Event::Pause => signals::pause(wf),
+        Event::Resume => signals::resume(wf, env, &mut out.effects),
+        Event::Restart { latest } => signals::restart(wf, latest, env, &mut out.effects),
+        Event::Rerun(request) => signals::rerun(wf, request, env, &mut out.effects),
+        Event::Retry {
+            resume_subworkflow_tasks: _,
+        } => signals::retry(wf, env, &mut out.effects),
+        Event::Terminate {
+            reason,
+            trigger_failure_workflow,
+        } => signals::terminate(wf, reason, trigger_failure_workflow, env, &mut out.effects),
+        Event::SkipTask { reference, request } => {
+            signals::skip_task(wf, &reference, request, env, &mut out.effects)
+        }
+        Event::ResetCallbacks => signals::reset_callbacks(wf, env, &mut out.effects),
+    };
+    if let Err(e) = result {
+        *wf = before;
+        return Err(e);
+    }
+    wf.tasks.sort_by_key(|t| t.seq);
+    out.changed = *wf != before;
+    if out.changed {
+        wf.update_time = env.now();
+    }
+    Ok(out)
+}
+
+/// Create a new execution of `new.definition` and decide it: the first tasks exist when this
+/// returns (Conductor starts workflows synchronously).
+pub fn start(new: NewWorkflow, env: &mut dyn Env) -> Result<(Workflow, Vec<Effect>), EngineError> {
+    evaluate::start(new, env)
+}

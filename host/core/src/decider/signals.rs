@@ -1,0 +1,355 @@
+//! The workflow signals (reference §3.2–3.10): pause, resume, restart, rerun, retry,
+//! terminate, skip task, reset callbacks. Where fermata deliberately differs from Conductor
+//! OSS the comment says so.
+
+use super::evaluate::{decide, end_workflow};
+use super::retry::new_attempt;
+use super::schedule::{TaskKind, dequeue, enqueue, kind_of};
+use super::{Effect, EngineError, Env};
+use crate::model::{
+    Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskStatus, Workflow, WorkflowDef,
+    WorkflowStatus,
+};
+use std::collections::BTreeMap;
+
+fn not_terminal(wf: &Workflow, action: &str) -> EngineError {
+    EngineError::conflict(format!(
+        "Workflow: {}.{} is not in terminal state, unable to {action}.",
+        wf.key(),
+        wf.status
+    ))
+}
+
+pub(super) fn pause(wf: &mut Workflow) -> Result<(), EngineError> {
+    if wf.status.is_terminal() {
+        return Err(EngineError::conflict(format!(
+            "Workflow {} has ended, status cannot be updated.",
+            wf.key()
+        )));
+    }
+    // Tasks are left alone: queued work can still be polled and completed, but nothing new
+    // is scheduled until resume.
+    wf.status = WorkflowStatus::Paused;
+    Ok(())
+}
+
+/// Conductor OSS answers 500 (an unmapped IllegalStateException); fermata answers 409.
+pub(super) fn resume(
+    wf: &mut Workflow,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) -> Result<(), EngineError> {
+    if wf.status != WorkflowStatus::Paused {
+        return Err(EngineError::conflict(format!(
+            "The workflow {} is not PAUSED so cannot resume. Current status is {}",
+            wf.workflow_id, wf.status
+        )));
+    }
+    wf.status = WorkflowStatus::Running;
+    // Resume restarts the workflow-timeout clock.
+    wf.last_retried_time = env.now();
+    decide(wf, env, fx);
+    Ok(())
+}
+
+fn drop_all_tasks(wf: &mut Workflow, fx: &mut Vec<Effect>) {
+    for task in wf.tasks.drain(..) {
+        dequeue(&task, fx);
+    }
+}
+
+fn clear_failure(wf: &mut Workflow) {
+    wf.status = WorkflowStatus::Running;
+    wf.reason_for_incompletion = None;
+    wf.failed_task_id = None;
+    wf.failed_reference_task_names.clear();
+    wf.failed_task_names.clear();
+    wf.end_time = 0;
+    wf.output = Json::new();
+}
+
+pub(super) fn restart(
+    wf: &mut Workflow,
+    latest: Option<Box<WorkflowDef>>,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) -> Result<(), EngineError> {
+    if !wf.status.is_terminal() {
+        return Err(not_terminal(wf, "restart"));
+    }
+    if let Some(def) = latest {
+        wf.workflow_name = def.name.clone();
+        wf.workflow_version = def.version;
+        wf.workflow_definition = *def;
+    }
+    if !wf.workflow_definition.restartable && wf.status == WorkflowStatus::Completed {
+        return Err(EngineError::not_found(format!(
+            "Workflow: {} is non-restartable",
+            wf.key()
+        )));
+    }
+    drop_all_tasks(wf, fx);
+    clear_failure(wf);
+    let now = env.now();
+    wf.create_time = now;
+    wf.start_time = now;
+    wf.last_retried_time = 0;
+    decide(wf, env, fx);
+    Ok(())
+}
+
+/// Conductor OSS reruns only ended workflows. Like Orkes, fermata also reruns a running or
+/// paused one: the tasks after the rerun point are canceled and removed first.
+pub(super) fn rerun(
+    wf: &mut Workflow,
+    request: RerunWorkflowRequest,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) -> Result<(), EngineError> {
+    let from = match request
+        .re_run_from_task_id
+        .as_deref()
+        .filter(|id| !id.is_empty())
+    {
+        Some(id) => Some(
+            wf.task_index(id)
+                .ok_or_else(|| EngineError::bad_request(format!("Task {id} not found")))?,
+        ),
+        None => None,
+    };
+    if let Some(correlation_id) = request.correlation_id {
+        wf.correlation_id = Some(correlation_id);
+    }
+    if let Some(input) = request.workflow_input {
+        wf.input = input;
+    }
+    clear_failure(wf);
+    let Some(from) = from else {
+        drop_all_tasks(wf, fx);
+        decide(wf, env, fx);
+        return Ok(());
+    };
+    let now = env.now();
+    let from_seq = wf.tasks[from].seq;
+    let from_ref = wf.tasks[from].reference_task_name.clone();
+    let from_id = wf.tasks[from].task_id.clone();
+    for task in wf.tasks.iter().filter(|t| t.seq > from_seq) {
+        dequeue(task, fx);
+    }
+    wf.tasks.retain(|t| t.seq <= from_seq);
+    for task in wf.tasks.iter_mut() {
+        let is_from = task.task_id == from_id;
+        let reopen = is_from
+            || (task.status.is_terminal()
+                && !task.status.is_successful()
+                && !task.retried
+                && task.reference_task_name != from_ref);
+        if !reopen {
+            continue;
+        }
+        task.status = TaskStatus::Scheduled;
+        task.scheduled_time = now;
+        task.start_time = 0;
+        task.end_time = 0;
+        task.update_time = now;
+        task.retried = false;
+        task.executed = false;
+        task.poll_count = 0;
+        task.reason_for_incompletion = None;
+        task.worker_id = None;
+        task.wait_timeout = 0;
+        task.callback_after_seconds = 0;
+        if is_from {
+            task.output_data = Json::new();
+            if let Some(input) = request.task_input.clone() {
+                task.input_data = input;
+            }
+        }
+        enqueue(task, 0, fx);
+    }
+    decide(wf, env, fx);
+    Ok(())
+}
+
+/// Conductor answers 404 for a retry of a running workflow (long-standing, SDK tests may rely
+/// on it), which fermata keeps.
+pub(super) fn retry(
+    wf: &mut Workflow,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) -> Result<(), EngineError> {
+    if !wf.status.is_terminal() {
+        return Err(EngineError::not_found(format!(
+            "Workflow is still running.  status={}",
+            wf.status
+        )));
+    }
+    if wf.tasks.is_empty() {
+        return Err(EngineError::conflict("Workflow has not started yet"));
+    }
+    // The latest instance of each reference decides: failed-then-succeeded is not retried.
+    let mut retriable: BTreeMap<&str, usize> = BTreeMap::new();
+    for (i, task) in wf.tasks.iter().enumerate() {
+        match task.status {
+            TaskStatus::Failed
+            | TaskStatus::FailedWithTerminalError
+            | TaskStatus::TimedOut
+            | TaskStatus::Canceled => {
+                retriable.insert(&task.reference_task_name, i);
+            }
+            _ => {
+                retriable.remove(task.reference_task_name.as_str());
+            }
+        }
+    }
+    if retriable.is_empty() && wf.status != WorkflowStatus::TimedOut {
+        return Err(EngineError::conflict(
+            "There are no retryable tasks! Use restart if you want to attempt entire workflow execution again.",
+        ));
+    }
+    let mut candidates: Vec<usize> = retriable.into_values().collect();
+    candidates.sort_by_key(|&i| wf.tasks[i].seq);
+    wf.status = WorkflowStatus::Running;
+    wf.last_retried_time = env.now();
+    wf.reason_for_incompletion = None;
+    wf.end_time = 0;
+    // failedReferenceTaskNames survive a retry in Conductor; so they do here.
+    for i in candidates {
+        new_attempt(wf, i, 0, true, env, fx);
+    }
+    decide(wf, env, fx);
+    Ok(())
+}
+
+/// Conductor OSS never starts the failure workflow on a manual terminate; fermata does when
+/// `triggerFailureWorkflow=true` (as Orkes and the SDKs expect).
+pub(super) fn terminate(
+    wf: &mut Workflow,
+    reason: Option<String>,
+    trigger_failure_workflow: bool,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) -> Result<(), EngineError> {
+    match wf.status {
+        WorkflowStatus::Completed => Err(EngineError::conflict(
+            "Cannot terminate a COMPLETED workflow.",
+        )),
+        WorkflowStatus::Terminated => Ok(()),
+        _ => {
+            end_workflow(
+                wf,
+                WorkflowStatus::Terminated,
+                reason,
+                None,
+                trigger_failure_workflow,
+                env,
+                fx,
+            );
+            Ok(())
+        }
+    }
+}
+
+/// Conductor OSS answers 500 for these preconditions; fermata answers 409 (400 for a
+/// reference the definition does not have).
+pub(super) fn skip_task(
+    wf: &mut Workflow,
+    reference: &str,
+    request: SkipTaskRequest,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) -> Result<(), EngineError> {
+    if wf.status != WorkflowStatus::Running {
+        return Err(EngineError::conflict(format!(
+            "The workflow {} is not running so the task referenced by {reference} cannot be skipped",
+            wf.workflow_id
+        )));
+    }
+    let wt = wf
+        .workflow_definition
+        .task_by_ref(reference)
+        .cloned()
+        .ok_or_else(|| {
+            EngineError::bad_request(format!(
+                "The task referenced by {reference} does not exist in the WorkflowDefinition {}",
+                wf.workflow_name
+            ))
+        })?;
+    if wf.tasks.iter().any(|t| t.reference_task_name == reference) {
+        return Err(EngineError::conflict(format!(
+            "The task referenced {reference} has already been processed, cannot be skipped"
+        )));
+    }
+    let now = env.now();
+    let task = Task {
+        task_id: env.new_id(),
+        task_type: match kind_of(&wt) {
+            TaskKind::Worker => wt.name.clone(),
+            TaskKind::System => wt.task_type.clone(),
+        },
+        task_def_name: wt.name.clone(),
+        reference_task_name: reference.to_string(),
+        status: TaskStatus::Skipped,
+        input_data: request.task_input,
+        output_data: request.task_output,
+        workflow_instance_id: wf.workflow_id.clone(),
+        workflow_type: wf.workflow_name.clone(),
+        workflow_priority: wf.priority,
+        correlation_id: wf.correlation_id.clone(),
+        // seq 0: a skipped task sorts first, as in Conductor.
+        seq: 0,
+        retry_count: 0,
+        retried_task_id: None,
+        retried: false,
+        executed: false,
+        poll_count: 0,
+        scheduled_time: now,
+        start_time: now,
+        end_time: now,
+        update_time: now,
+        first_scheduled_time: now,
+        start_delay_in_seconds: 0,
+        callback_after_seconds: 0,
+        response_timeout_seconds: 0,
+        callback_from_worker: true,
+        worker_id: None,
+        reason_for_incompletion: None,
+        domain: None,
+        sub_workflow_id: None,
+        iteration: 0,
+        loop_over_task: false,
+        rate_limit_per_frequency: 0,
+        rate_limit_frequency_in_seconds: 0,
+        wait_timeout: 0,
+        queue_wait_time: 0,
+        task_definition: wt.task_definition.clone(),
+        workflow_task: wt,
+    };
+    wf.tasks.push(task);
+    decide(wf, env, fx);
+    Ok(())
+}
+
+pub(super) fn reset_callbacks(
+    wf: &mut Workflow,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) -> Result<(), EngineError> {
+    if wf.status.is_terminal() {
+        return Err(EngineError::conflict(format!(
+            "Workflow is in terminal state. Status = {}",
+            wf.status
+        )));
+    }
+    let now = env.now();
+    for task in wf.tasks.iter_mut().filter(|t| {
+        t.status == TaskStatus::Scheduled
+            && t.callback_after_seconds > 0
+            && kind_of(&t.workflow_task) == TaskKind::Worker
+    }) {
+        task.callback_after_seconds = 0;
+        task.update_time = now;
+        enqueue(task, 0, fx);
+    }
+    Ok(())
+}

@@ -1,0 +1,120 @@
+//! Task-level events: a worker's poll and every kind of task update (reference §3.8). All the
+//! ways of completing a task — `POST /tasks`, by reference name, the signal endpoints, an
+//! event handler, the UI — arrive here as one [`TaskUpdate`].
+
+use super::evaluate::decide;
+use super::schedule::{TaskKind, dequeue, enqueue, kind_of};
+use super::{Effect, EngineError, Env, Outcome, OutputChange, TaskUpdate};
+use crate::model::{Task, TaskResultStatus, TaskStatus, Workflow};
+
+pub(super) fn poll(
+    wf: &mut Workflow,
+    task_id: &str,
+    worker_id: Option<String>,
+    env: &mut dyn Env,
+    out: &mut Outcome,
+) -> Result<(), EngineError> {
+    let now = env.now();
+    let terminal_workflow = wf.status.is_terminal();
+    let Some(task) = wf.task_mut(task_id) else {
+        out.effects.push(Effect::Dequeue {
+            task_id: task_id.to_string(),
+        });
+        return Ok(());
+    };
+    // Polling ignores PAUSED (Conductor hands out tasks that are already queued).
+    if task.status != TaskStatus::Scheduled || terminal_workflow {
+        dequeue(task, &mut out.effects);
+        return Ok(());
+    }
+    task.status = TaskStatus::InProgress;
+    if task.start_time == 0 {
+        task.start_time = now;
+    }
+    task.callback_after_seconds = 0;
+    task.worker_id = worker_id;
+    task.poll_count += 1;
+    task.update_time = now;
+    task.queue_wait_time = now - task.scheduled_time;
+    dequeue(task, &mut out.effects);
+    out.task_id = Some(task.task_id.clone());
+    Ok(())
+}
+
+pub(super) fn update(
+    wf: &mut Workflow,
+    update: TaskUpdate,
+    env: &mut dyn Env,
+    out: &mut Outcome,
+) -> Result<(), EngineError> {
+    let now = env.now();
+    let workflow_terminal = wf.status.is_terminal();
+    let task = wf.task_mut(&update.task_id).ok_or_else(|| {
+        EngineError::not_found(format!("No such task found by id: {}", update.task_id))
+    })?;
+    out.task_id = Some(task.task_id.clone());
+    if !update.logs.is_empty() {
+        out.effects.push(Effect::AppendLogs {
+            task_id: task.task_id.clone(),
+            logs: update.logs.clone(),
+        });
+    }
+    // Updates to a task or workflow that already ended are accepted and ignored (idempotent
+    // worker retries), as in Conductor.
+    if task.status.is_terminal() || workflow_terminal {
+        dequeue(task, &mut out.effects);
+        return Ok(());
+    }
+    if update.extend_lease {
+        task.update_time = now;
+        return Ok(());
+    }
+    match update.output {
+        OutputChange::Replace(output) => task.output_data = output,
+        OutputChange::Merge(output) => task.output_data.extend(output),
+    }
+    if update.reason_for_incompletion.is_some() {
+        task.reason_for_incompletion = update.reason_for_incompletion;
+    }
+    if update.worker_id.is_some() {
+        task.worker_id = update.worker_id;
+    }
+    task.callback_after_seconds = update.callback_after_seconds.max(0);
+    task.update_time = now;
+    match (update.status, kind_of(&task.workflow_task)) {
+        // A worker that reports IN_PROGRESS hands the task back to be polled again later.
+        (TaskResultStatus::InProgress, TaskKind::Worker) => {
+            task.status = TaskStatus::Scheduled;
+            enqueue(task, task.callback_after_seconds, &mut out.effects);
+        }
+        (TaskResultStatus::InProgress, TaskKind::System) => {
+            task.status = TaskStatus::InProgress;
+        }
+        (status, _) => {
+            task.status = status.task_status();
+            if task.start_time == 0 {
+                task.start_time = now;
+            }
+            task.end_time = now;
+            dequeue(task, &mut out.effects);
+        }
+    }
+    decide(wf, env, &mut out.effects);
+    Ok(())
+}
+
+/// The live task a reference name designates: the first non-terminal task with exactly that
+/// reference, else one whose reference matches once its loop suffix `__N` is removed.
+pub fn pending_task_by_ref<'a>(wf: &'a Workflow, reference: &str) -> Option<&'a Task> {
+    let open = || wf.tasks.iter().filter(|t| !t.status.is_terminal());
+    open()
+        .find(|t| t.reference_task_name == reference)
+        .or_else(|| open().find(|t| t.base_reference() == reference))
+}
+
+/// The task the `/signal` endpoints complete: the first open WAIT task.
+pub fn blocked_wait_task(wf: &Workflow) -> Option<&Task> {
+    wf.tasks
+        .iter()
+        .find(|t| !t.status.is_terminal() && t.task_type == "WAIT")
+}

@@ -1,0 +1,8 @@
+//! fermata-core: the Conductor model and the pure decider. No I/O lives here: no runtime,
+//! no SQL, no sockets. The host applies one event at a time and persists the result.
+
+pub mod decider;
+pub mod expr;
+pub mod model;
+
+pub use decider::{Effect, EngineError, Env, ErrorKind, Event, NewWorkflow, Outcome, apply, start};

@@ -1,0 +1,16 @@
+//! Conductor's JSON model, shared by the API, the store and the decider.
+
+pub mod defs;
+pub mod exec;
+mod lenient;
+pub mod requests;
+pub mod status;
+pub mod summary;
+
+pub use defs::{
+    Json, RetryLogic, TaskDef, TimeoutPolicy, WorkflowDef, WorkflowTask, WorkflowTimeoutPolicy,
+};
+pub use exec::{Task, Workflow, strip_iteration};
+pub use requests::*;
+pub use status::{TaskResultStatus, TaskStatus, WorkflowStatus};
+pub use summary::{WorkflowStatusView, WorkflowSummary};
