@@ -4,5 +4,6 @@
 pub mod decider;
 pub mod expr;
 pub mod model;
+pub mod search;
 
 pub use decider::{Effect, EngineError, Env, ErrorKind, Event, NewWorkflow, Outcome, apply, start};

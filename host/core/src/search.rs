@@ -1,0 +1,265 @@
+//! Conductor's search query language, parsed into a structured filter the store executes.
+//!
+//! `query` is clauses joined by AND: `workflowType IN (a, b)`, `status = RUNNING`,
+//! `correlationId = 'c1'`, `startTime > 1700000000000`, `workflowId IN (...)`.
+//! `freeText` is `*` or a term matched against id, name and correlation id.
+//! `sort` is `field:ASC|DESC`.
+
+use crate::model::WorkflowStatus;
+
+pub const MAX_SEARCH_SIZE: i64 = 5000;
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct WorkflowQuery {
+    pub names: Vec<String>,
+    pub statuses: Vec<WorkflowStatus>,
+    pub correlation_ids: Vec<String>,
+    pub workflow_ids: Vec<String>,
+    /// Inclusive bounds on start (create) time, epoch ms.
+    pub start_from: Option<i64>,
+    pub start_to: Option<i64>,
+    pub update_from: Option<i64>,
+    pub update_to: Option<i64>,
+    pub free_text: Option<String>,
+    pub sort: Sort,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum SortField {
+    #[default]
+    StartTime,
+    UpdateTime,
+    EndTime,
+    WorkflowType,
+    Status,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct Sort {
+    pub field: SortField,
+    pub descending: bool,
+}
+
+impl WorkflowQuery {
+    /// Build from the REST parameters. Errors are the text of a 400.
+    pub fn parse(
+        query: Option<&str>,
+        free_text: Option<&str>,
+        sort: Option<&str>,
+        start: i64,
+        size: i64,
+    ) -> Result<WorkflowQuery, String> {
+        if size > MAX_SEARCH_SIZE {
+            return Err(format!(
+                "Cannot return more than {MAX_SEARCH_SIZE} workflows. Please use pagination."
+            ));
+        }
+        if start < 0 || size < 0 {
+            return Err("start and size must not be negative".into());
+        }
+        let mut q = WorkflowQuery {
+            offset: start,
+            limit: size,
+            sort: Sort {
+                field: SortField::StartTime,
+                descending: true,
+            },
+            ..Default::default()
+        };
+        if let Some(text) = free_text
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && *t != "*")
+        {
+            q.free_text = Some(text.to_string());
+        }
+        if let Some(sort) = sort.map(str::trim).filter(|s| !s.is_empty()) {
+            q.sort = parse_sort(sort)?;
+        }
+        if let Some(query) = query.map(str::trim).filter(|s| !s.is_empty()) {
+            for clause in split_and(query) {
+                q.apply(&clause)?;
+            }
+        }
+        Ok(q)
+    }
+
+    fn apply(&mut self, clause: &str) -> Result<(), String> {
+        let (field, op, values) = parse_clause(clause)?;
+        let one = || -> Result<&String, String> {
+            values
+                .first()
+                .ok_or_else(|| format!("Missing value in '{clause}'"))
+        };
+        let time = |v: &String| -> Result<i64, String> {
+            v.parse::<i64>()
+                .map_err(|_| format!("'{v}' is not a time in epoch milliseconds"))
+        };
+        match (field.as_str(), op.as_str()) {
+            ("workflowType", "=" | "IN") => self.names.extend(values),
+            ("status", "=" | "IN") => {
+                for v in &values {
+                    self.statuses.push(v.parse()?);
+                }
+            }
+            ("correlationId", "=" | "IN") => self.correlation_ids.extend(values),
+            ("workflowId", "=" | "IN") => self.workflow_ids.extend(values),
+            ("startTime", ">" | ">=") => {
+                self.start_from = Some(time(one()?)? + i64::from(op == ">"))
+            }
+            ("startTime", "<" | "<=") => self.start_to = Some(time(one()?)? - i64::from(op == "<")),
+            ("updateTime", ">" | ">=") => {
+                self.update_from = Some(time(one()?)? + i64::from(op == ">"))
+            }
+            ("updateTime", "<" | "<=") => {
+                self.update_to = Some(time(one()?)? - i64::from(op == "<"))
+            }
+            _ => {
+                return Err(format!(
+                    "Unsupported search clause '{clause}': use workflowType, status, correlationId or workflowId with = or IN, startTime or updateTime with <, <=, >, >="
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+fn parse_sort(sort: &str) -> Result<Sort, String> {
+    let (field, dir) = sort.split_once(':').unwrap_or((sort, "ASC"));
+    let field = match field.trim() {
+        "startTime" | "createTime" => SortField::StartTime,
+        "updateTime" => SortField::UpdateTime,
+        "endTime" => SortField::EndTime,
+        "workflowType" => SortField::WorkflowType,
+        "status" => SortField::Status,
+        other => return Err(format!("Unsupported sort field: {other}")),
+    };
+    let descending = match dir.trim().to_ascii_uppercase().as_str() {
+        "ASC" => false,
+        "DESC" => true,
+        other => return Err(format!("Unsupported sort order: {other}")),
+    };
+    Ok(Sort { field, descending })
+}
+
+/// Split on AND outside quotes and parentheses.
+fn split_and(query: &str) -> Vec<String> {
+    let mut out = Vec::new();
+    let mut current = String::new();
+    let mut quote: Option<char> = None;
+    let mut depth = 0;
+    let words: Vec<&str> = query.split_inclusive(char::is_whitespace).collect();
+    for word in words {
+        for c in word.chars() {
+            match (quote, c) {
+                (Some(q), c) if c == q => quote = None,
+                (None, '\'' | '"') => quote = Some(c),
+                (None, '(') => depth += 1,
+                (None, ')') => depth -= 1,
+                _ => {}
+            }
+        }
+        if quote.is_none() && depth == 0 && word.trim().eq_ignore_ascii_case("AND") {
+            out.push(std::mem::take(&mut current));
+        } else {
+            current.push_str(word);
+        }
+    }
+    out.push(current);
+    out.into_iter()
+        .map(|c| c.trim().to_string())
+        .filter(|c| !c.is_empty())
+        .collect()
+}
+
+fn parse_clause(clause: &str) -> Result<(String, String, Vec<String>), String> {
+    let field_end = clause
+        .find(|c: char| !(c.is_alphanumeric() || c == '_'))
+        .ok_or_else(|| format!("Cannot parse search clause '{clause}'"))?;
+    let field = clause[..field_end].to_string();
+    let rest = clause[field_end..].trim_start();
+    let (op, value) = [">=", "<=", "!=", "=", ">", "<"]
+        .iter()
+        .find_map(|op| rest.strip_prefix(op).map(|v| (op.to_string(), v)))
+        .or_else(|| {
+            let upper = rest.get(..2)?.to_ascii_uppercase();
+            (upper == "IN").then(|| ("IN".to_string(), &rest[2..]))
+        })
+        .ok_or_else(|| format!("Cannot parse search clause '{clause}'"))?;
+    let value = value.trim();
+    let values = if op == "IN" {
+        let inner = value
+            .strip_prefix('(')
+            .and_then(|v| v.strip_suffix(')'))
+            .ok_or_else(|| format!("IN needs a list in parentheses: '{clause}'"))?;
+        inner
+            .split(',')
+            .map(unquote)
+            .filter(|v| !v.is_empty())
+            .collect()
+    } else {
+        vec![unquote(value)]
+    };
+    Ok((field, op, values))
+}
+
+fn unquote(v: &str) -> String {
+    let v = v.trim();
+    v.strip_prefix('\'')
+        .and_then(|v| v.strip_suffix('\''))
+        .or_else(|| v.strip_prefix('"').and_then(|v| v.strip_suffix('"')))
+        .unwrap_or(v)
+        .to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_conductor_queries() {
+        let q = WorkflowQuery::parse(
+            Some("workflowType IN (a, b) AND status = RUNNING AND correlationId='c 1' AND startTime > 100 AND startTime<=200"),
+            Some("*"),
+            Some("updateTime:ASC"),
+            10,
+            20,
+        )
+        .unwrap();
+        assert_eq!(q.names, vec!["a", "b"]);
+        assert_eq!(q.statuses, vec![WorkflowStatus::Running]);
+        assert_eq!(q.correlation_ids, vec!["c 1"]);
+        assert_eq!((q.start_from, q.start_to), (Some(101), Some(200)));
+        assert_eq!(q.free_text, None);
+        assert_eq!(
+            q.sort,
+            Sort {
+                field: SortField::UpdateTime,
+                descending: false
+            }
+        );
+        assert_eq!((q.offset, q.limit), (10, 20));
+    }
+
+    #[test]
+    fn and_inside_quotes_is_a_value() {
+        let q = WorkflowQuery::parse(Some("correlationId = 'x AND y'"), None, None, 0, 10).unwrap();
+        assert_eq!(q.correlation_ids, vec!["x AND y"]);
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_run() {
+        assert!(WorkflowQuery::parse(Some("status = NOPE"), None, None, 0, 10).is_err());
+        assert!(WorkflowQuery::parse(Some("foo ~ 1"), None, None, 0, 10).is_err());
+        assert!(WorkflowQuery::parse(None, None, Some("bogus:ASC"), 0, 10).is_err());
+        assert!(WorkflowQuery::parse(None, None, None, 0, 5001).is_err());
+        assert_eq!(
+            WorkflowQuery::parse(None, Some("abc"), None, 0, 1)
+                .unwrap()
+                .free_text
+                .as_deref(),
+            Some("abc")
+        );
+    }
+}

@@ -1,0 +1,219 @@
+//! fermata-store: everything fermata keeps. The engine talks to [`Store`]; SQLite is the
+//! embedded default ([`SqliteStore`]). A Postgres backend implements the same trait.
+
+mod sqlite;
+
+use async_trait::async_trait;
+use fermata_core::model::{TaskDef, TaskExecLog, Workflow, WorkflowDef, WorkflowStatus};
+use fermata_core::search::WorkflowQuery;
+use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
+
+pub use sqlite::SqliteStore;
+
+#[derive(Debug, thiserror::Error)]
+pub enum StoreError {
+    /// Another writer changed the execution since it was loaded: reload and apply again.
+    #[error("execution {0} was changed concurrently")]
+    Conflict(String),
+    #[error("{0}")]
+    AlreadyExists(String),
+    #[error("stored data is corrupt: {0}")]
+    Corrupt(String),
+    #[error("database error: {0}")]
+    Database(#[from] sqlx::Error),
+    #[error("migration error: {0}")]
+    Migrate(#[from] sqlx::migrate::MigrateError),
+}
+
+pub type Result<T> = std::result::Result<T, StoreError>;
+
+/// An execution as loaded, with what is needed to write back only what changed.
+#[derive(Debug, Clone)]
+pub struct Stored {
+    pub workflow: Workflow,
+    pub revision: i64,
+    task_json: HashMap<String, String>,
+}
+
+impl Stored {
+    pub fn into_write(self, workflow: Workflow, next_wake_at: Option<i64>) -> ExecutionWrite {
+        ExecutionWrite {
+            workflow,
+            next_wake_at,
+            previous: Some(Previous {
+                revision: self.revision,
+                task_json: self.task_json,
+            }),
+        }
+    }
+}
+
+#[derive(Debug, Clone)]
+pub struct Previous {
+    revision: i64,
+    task_json: HashMap<String, String>,
+}
+
+#[derive(Debug, Clone)]
+pub struct ExecutionWrite {
+    pub workflow: Workflow,
+    pub next_wake_at: Option<i64>,
+    /// `None`: a new execution.
+    pub previous: Option<Previous>,
+}
+
+impl ExecutionWrite {
+    pub fn new(workflow: Workflow, next_wake_at: Option<i64>) -> Self {
+        ExecutionWrite {
+            workflow,
+            next_wake_at,
+            previous: None,
+        }
+    }
+}
+
+#[derive(Debug, Clone, PartialEq)]
+pub enum QueueOp {
+    Push {
+        task_id: String,
+        queue: String,
+        workflow_id: String,
+        visible_at: i64,
+    },
+    Remove {
+        task_id: String,
+    },
+}
+
+/// One signal as recorded in the execution's signal log.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SignalRecord {
+    #[serde(default)]
+    pub id: i64,
+    pub workflow_id: String,
+    pub op: String,
+    /// Epoch ms.
+    pub at: i64,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub caller: Option<String>,
+    pub params: serde_json::Value,
+    /// The HTTP status the caller got.
+    pub status: u16,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub message: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+}
+
+/// The first response given for an `Idempotency-Key`.
+#[derive(Debug, Clone, PartialEq)]
+pub struct IdempotencyRecord {
+    pub key: String,
+    /// Method and path of the request that used the key first.
+    pub fingerprint: String,
+    pub status: u16,
+    pub content_type: Option<String>,
+    pub body: Vec<u8>,
+    pub created: i64,
+}
+
+/// Everything one event changes, written in one transaction.
+#[derive(Debug, Default)]
+pub struct Commit {
+    pub executions: Vec<ExecutionWrite>,
+    pub queue: Vec<QueueOp>,
+    pub logs: Vec<(String, TaskExecLog)>,
+    pub signals: Vec<SignalRecord>,
+    pub idempotency: Option<IdempotencyRecord>,
+}
+
+impl Commit {
+    pub fn is_empty(&self) -> bool {
+        self.executions.is_empty()
+            && self.queue.is_empty()
+            && self.logs.is_empty()
+            && self.signals.is_empty()
+            && self.idempotency.is_none()
+    }
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Claimed {
+    pub task_id: String,
+    pub workflow_id: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "camelCase")]
+pub struct DefSummary {
+    pub name: String,
+    pub version: i32,
+    pub create_time: i64,
+    pub update_time: i64,
+}
+
+#[async_trait]
+pub trait Store: Send + Sync + 'static {
+    // ---- metadata ----
+    /// Insert a workflow definition; `overwrite` replaces an existing name+version.
+    async fn put_workflow_def(&self, def: &WorkflowDef, overwrite: bool, now: i64) -> Result<()>;
+    /// `None` version: the latest.
+    async fn workflow_def(&self, name: &str, version: Option<i32>) -> Result<Option<WorkflowDef>>;
+    async fn workflow_defs(&self) -> Result<Vec<WorkflowDef>>;
+    async fn workflow_def_versions(&self) -> Result<Vec<DefSummary>>;
+    async fn delete_workflow_def(&self, name: &str, version: i32) -> Result<bool>;
+    async fn put_task_def(&self, def: &TaskDef, now: i64) -> Result<()>;
+    async fn task_def(&self, name: &str) -> Result<Option<TaskDef>>;
+    async fn task_defs(&self) -> Result<Vec<TaskDef>>;
+    async fn delete_task_def(&self, name: &str) -> Result<bool>;
+
+    // ---- executions ----
+    /// Load an execution with its tasks, ready to be changed and written back.
+    async fn load(&self, id: &str) -> Result<Option<Stored>>;
+    /// Read an execution for display.
+    async fn workflow(&self, id: &str, include_tasks: bool) -> Result<Option<Workflow>>;
+    /// Apply a commit atomically. Fails with [`StoreError::Conflict`] (and writes nothing)
+    /// when an execution changed since it was loaded.
+    async fn commit(&self, commit: Commit) -> Result<()>;
+    async fn remove_execution(&self, id: &str) -> Result<bool>;
+    async fn task(&self, task_id: &str) -> Result<Option<fermata_core::model::Task>>;
+    async fn search(&self, query: &WorkflowQuery) -> Result<(i64, Vec<Workflow>)>;
+    async fn correlated(
+        &self,
+        name: &str,
+        correlation_id: &str,
+        include_closed: bool,
+    ) -> Result<Vec<String>>;
+    async fn running(
+        &self,
+        name: &str,
+        version: Option<i32>,
+        start: Option<i64>,
+        end: Option<i64>,
+    ) -> Result<Vec<String>>;
+    async fn by_idempotency_key(
+        &self,
+        name: &str,
+        key: &str,
+    ) -> Result<Option<(String, WorkflowStatus)>>;
+
+    // ---- queues and timers ----
+    /// Up to `count` visible entries of `queue` that no other poller holds, held for this
+    /// caller until [`Store::release`] (or until `lease_ms` passes, should it never come).
+    async fn claim(&self, queue: &str, count: u32, now: i64, lease_ms: i64)
+    -> Result<Vec<Claimed>>;
+    fn release(&self, task_ids: &[String]);
+    async fn queue_size(&self, queue: &str) -> Result<i64>;
+    async fn queue_sizes(&self) -> Result<HashMap<String, i64>>;
+    /// Executions whose `next_wake_at` has come.
+    async fn due(&self, now: i64, limit: u32) -> Result<Vec<String>>;
+    async fn next_due(&self) -> Result<Option<i64>>;
+
+    // ---- logs, signals, idempotency ----
+    async fn append_task_log(&self, task_id: &str, log: &TaskExecLog) -> Result<()>;
+    async fn task_logs(&self, task_id: &str) -> Result<Vec<TaskExecLog>>;
+    async fn signals(&self, workflow_id: &str) -> Result<Vec<SignalRecord>>;
+    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>>;
+}

@@ -1,0 +1,817 @@
+//! The embedded SQLite store: WAL, `synchronous=FULL`, one writer connection fed by a batcher
+//! that group-commits concurrent [`Commit`]s (each in its own savepoint, so one failing
+//! commit does not take the others down), and a pool of readers.
+
+use crate::{
+    Claimed, Commit, DefSummary, ExecutionWrite, IdempotencyRecord, QueueOp, Result, SignalRecord,
+    Store, StoreError, Stored,
+};
+use async_trait::async_trait;
+use fermata_core::model::{Task, TaskDef, TaskExecLog, Workflow, WorkflowDef, WorkflowStatus};
+use fermata_core::search::{SortField, WorkflowQuery};
+use sqlx::sqlite::{
+    SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
+    SqliteSynchronous,
+};
+use sqlx::{QueryBuilder, Row, Sqlite};
+use std::collections::{HashMap, HashSet};
+use std::str::FromStr;
+use std::sync::Mutex;
+use std::time::{Duration, Instant};
+use tokio::sync::{mpsc, oneshot};
+
+const MAX_BATCH: usize = 128;
+
+type Reply = oneshot::Sender<Result<()>>;
+
+pub struct SqliteStore {
+    writer: SqlitePool,
+    reader: SqlitePool,
+    batches: mpsc::Sender<(Commit, Reply)>,
+    /// Queue entries handed to a poller and not yet released. SQLite serves one process, so
+    /// an in-memory set is a complete claim mechanism and costs no write.
+    claimed: Mutex<HashMap<String, Instant>>,
+}
+
+impl SqliteStore {
+    /// Open (creating the file when missing) and migrate. `url`: `sqlite://path` or
+    /// `sqlite::memory:` is not supported (readers and writer must share the file).
+    pub async fn open(url: &str) -> Result<SqliteStore> {
+        let options = SqliteConnectOptions::from_str(url)?
+            .create_if_missing(true)
+            .journal_mode(SqliteJournalMode::Wal)
+            .synchronous(SqliteSynchronous::Full)
+            .busy_timeout(Duration::from_secs(30));
+        let writer = SqlitePoolOptions::new()
+            .max_connections(1)
+            .min_connections(1)
+            .idle_timeout(None)
+            .max_lifetime(None)
+            .connect_with(options.clone())
+            .await?;
+        sqlx::migrate!("migrations/sqlite").run(&writer).await?;
+        let reader = SqlitePoolOptions::new()
+            .max_connections(8)
+            .connect_with(options.read_only(true))
+            .await?;
+        let (batches, rx) = mpsc::channel(4096);
+        tokio::spawn(batcher(writer.clone(), rx));
+        Ok(SqliteStore {
+            writer,
+            reader,
+            batches,
+            claimed: Mutex::new(HashMap::new()),
+        })
+    }
+
+    /// Checkpoint the WAL and close every connection.
+    pub async fn close(&self) {
+        let _ = sqlx::query("PRAGMA wal_checkpoint(TRUNCATE)")
+            .execute(&self.writer)
+            .await;
+        self.reader.close().await;
+        self.writer.close().await;
+    }
+}
+
+/// Group commit: take every commit waiting, write them in one transaction, each inside a
+/// savepoint, and answer each with its own result once the transaction is durable.
+async fn batcher(pool: SqlitePool, mut rx: mpsc::Receiver<(Commit, Reply)>) {
+    while let Some(first) = rx.recv().await {
+        let mut batch = vec![first];
+        while batch.len() < MAX_BATCH {
+            match rx.try_recv() {
+                Ok(next) => batch.push(next),
+                Err(_) => break,
+            }
+        }
+        let outcome = write_batch(&pool, &mut batch).await;
+        for (result, (_, reply)) in outcome.into_iter().zip(batch) {
+            let _ = reply.send(result);
+        }
+    }
+}
+
+async fn write_batch(pool: &SqlitePool, batch: &mut [(Commit, Reply)]) -> Vec<Result<()>> {
+    let mut conn = match pool.acquire().await {
+        Ok(conn) => conn,
+        Err(e) => {
+            return batch
+                .iter()
+                .map(|_| Err(StoreError::Database(clone_err(&e))))
+                .collect();
+        }
+    };
+    if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
+        return batch
+            .iter()
+            .map(|_| Err(StoreError::Database(clone_err(&e))))
+            .collect();
+    }
+    let mut results = Vec::with_capacity(batch.len());
+    for (commit, _) in batch.iter_mut() {
+        let commit = std::mem::take(commit);
+        let result = async {
+            sqlx::query("SAVEPOINT c").execute(&mut *conn).await?;
+            match apply_commit(&mut conn, commit).await {
+                Ok(()) => {
+                    sqlx::query("RELEASE c").execute(&mut *conn).await?;
+                    Ok(())
+                }
+                Err(e) => {
+                    sqlx::query("ROLLBACK TO c").execute(&mut *conn).await?;
+                    sqlx::query("RELEASE c").execute(&mut *conn).await?;
+                    Err(e)
+                }
+            }
+        }
+        .await;
+        results.push(result);
+    }
+    if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
+        let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
+        return batch
+            .iter()
+            .map(|_| Err(StoreError::Database(clone_err(&e))))
+            .collect();
+    }
+    results
+}
+
+fn clone_err(e: &sqlx::Error) -> sqlx::Error {
+    sqlx::Error::Protocol(e.to_string())
+}
+
+fn corrupt(e: serde_json::Error) -> StoreError {
+    StoreError::Corrupt(e.to_string())
+}
+
+async fn apply_commit(conn: &mut SqliteConnection, commit: Commit) -> Result<()> {
+    for write in commit.executions {
+        write_execution(conn, write).await?;
+    }
+    for op in commit.queue {
+        match op {
+            QueueOp::Push {
+                task_id,
+                queue,
+                workflow_id,
+                visible_at,
+            } => {
+                sqlx::query(
+                    "INSERT INTO queue (task_id, queue, workflow_id, visible_at) VALUES (?, ?, ?, ?)
+                     ON CONFLICT (task_id) DO UPDATE SET queue = excluded.queue, visible_at = excluded.visible_at",
+                )
+                .bind(task_id)
+                .bind(queue)
+                .bind(workflow_id)
+                .bind(visible_at)
+                .execute(&mut *conn)
+                .await?;
+            }
+            QueueOp::Remove { task_id } => {
+                sqlx::query("DELETE FROM queue WHERE task_id = ?")
+                    .bind(task_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
+    }
+    for (task_id, log) in commit.logs {
+        sqlx::query("INSERT INTO task_logs (task_id, log, created_time) VALUES (?, ?, ?)")
+            .bind(task_id)
+            .bind(log.log)
+            .bind(log.created_time)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for s in commit.signals {
+        sqlx::query(
+            "INSERT INTO signals (workflow_id, op, at, caller, params, status, message, idempotency_key)
+             VALUES (?, ?, ?, ?, ?, ?, ?, ?)",
+        )
+        .bind(s.workflow_id)
+        .bind(s.op)
+        .bind(s.at)
+        .bind(s.caller)
+        .bind(s.params.to_string())
+        .bind(i64::from(s.status))
+        .bind(s.message)
+        .bind(s.idempotency_key)
+        .execute(&mut *conn)
+        .await?;
+    }
+    if let Some(r) = commit.idempotency {
+        sqlx::query(
+            "INSERT OR IGNORE INTO idempotency (key, fingerprint, status, content_type, body, created)
+             VALUES (?, ?, ?, ?, ?, ?)",
+        )
+        .bind(r.key)
+        .bind(r.fingerprint)
+        .bind(i64::from(r.status))
+        .bind(r.content_type)
+        .bind(r.body)
+        .bind(r.created)
+        .execute(&mut *conn)
+        .await?;
+    }
+    Ok(())
+}
+
+async fn write_execution(conn: &mut SqliteConnection, write: ExecutionWrite) -> Result<()> {
+    let ExecutionWrite {
+        mut workflow,
+        next_wake_at,
+        previous,
+    } = write;
+    let tasks = std::mem::take(&mut workflow.tasks);
+    let json = serde_json::to_string(&workflow).map_err(corrupt)?;
+    let w = &workflow;
+    let id = w.workflow_id.as_str();
+    let mut previous_tasks = HashMap::new();
+    match previous {
+        None => {
+            let inserted = sqlx::query(
+                "INSERT OR IGNORE INTO executions (id, name, version, status, correlation_id, idempotency_key, parent_id,
+                    create_time, update_time, end_time, next_wake_at, revision, json)
+                 VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, 1, ?)",
+            )
+            .bind(id)
+            .bind(&w.workflow_name)
+            .bind(w.workflow_version)
+            .bind(w.status.as_str())
+            .bind(&w.correlation_id)
+            .bind(&w.idempotency_key)
+            .bind(&w.parent_workflow_id)
+            .bind(w.create_time)
+            .bind(w.update_time)
+            .bind(w.end_time)
+            .bind(next_wake_at)
+            .bind(&json)
+            .execute(&mut *conn)
+            .await?;
+            if inserted.rows_affected() == 0 {
+                return Err(StoreError::Conflict(id.to_string()));
+            }
+        }
+        Some(previous) => {
+            let updated = sqlx::query(
+                "UPDATE executions SET name = ?, version = ?, status = ?, correlation_id = ?, create_time = ?,
+                    update_time = ?, end_time = ?, next_wake_at = ?, revision = revision + 1, json = ?
+                 WHERE id = ? AND revision = ?",
+            )
+            .bind(&w.workflow_name)
+            .bind(w.workflow_version)
+            .bind(w.status.as_str())
+            .bind(&w.correlation_id)
+            .bind(w.create_time)
+            .bind(w.update_time)
+            .bind(w.end_time)
+            .bind(next_wake_at)
+            .bind(&json)
+            .bind(id)
+            .bind(previous.revision)
+            .execute(&mut *conn)
+            .await?;
+            if updated.rows_affected() == 0 {
+                return Err(StoreError::Conflict(id.to_string()));
+            }
+            previous_tasks = previous.task_json;
+        }
+    }
+    let mut kept = HashSet::with_capacity(tasks.len());
+    for task in &tasks {
+        kept.insert(task.task_id.as_str());
+        let task_json = serde_json::to_string(task).map_err(corrupt)?;
+        if previous_tasks.get(&task.task_id) == Some(&task_json) {
+            continue;
+        }
+        sqlx::query(
+            "INSERT INTO tasks (id, workflow_id, seq, json) VALUES (?, ?, ?, ?)
+             ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, json = excluded.json",
+        )
+        .bind(&task.task_id)
+        .bind(id)
+        .bind(task.seq)
+        .bind(task_json)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for gone in previous_tasks.keys().filter(|k| !kept.contains(k.as_str())) {
+        sqlx::query("DELETE FROM tasks WHERE id = ?")
+            .bind(gone)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
+    serde_json::from_str(json).map_err(corrupt)
+}
+
+impl SqliteStore {
+    async fn tasks_of(&self, id: &str) -> Result<Vec<(String, String)>> {
+        let rows =
+            sqlx::query("SELECT id, json FROM tasks WHERE workflow_id = ? ORDER BY seq, rowid")
+                .bind(id)
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+}
+
+#[async_trait]
+impl Store for SqliteStore {
+    async fn put_workflow_def(&self, def: &WorkflowDef, overwrite: bool, now: i64) -> Result<()> {
+        let mut def = def.clone();
+        let mut tx = self.writer.begin().await?;
+        let existing: Option<(i64,)> =
+            sqlx::query_as("SELECT create_time FROM workflow_defs WHERE name = ? AND version = ?")
+                .bind(&def.name)
+                .bind(def.version)
+                .fetch_optional(&mut *tx)
+                .await?;
+        if existing.is_some() && !overwrite {
+            return Err(StoreError::AlreadyExists(format!(
+                "Workflow with {}.{} already exists!",
+                def.name, def.version
+            )));
+        }
+        let create_time = existing.map_or(now, |(t,)| t);
+        def.create_time = Some(create_time);
+        def.update_time = existing.is_some().then_some(now);
+        sqlx::query(
+            "INSERT INTO workflow_defs (name, version, json, create_time, update_time) VALUES (?, ?, ?, ?, ?)
+             ON CONFLICT (name, version) DO UPDATE SET json = excluded.json, update_time = excluded.update_time",
+        )
+        .bind(&def.name)
+        .bind(def.version)
+        .bind(serde_json::to_string(&def).map_err(corrupt)?)
+        .bind(create_time)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn workflow_def(&self, name: &str, version: Option<i32>) -> Result<Option<WorkflowDef>> {
+        let row =
+            match version {
+                Some(v) => {
+                    sqlx::query("SELECT json FROM workflow_defs WHERE name = ? AND version = ?")
+                        .bind(name)
+                        .bind(v)
+                        .fetch_optional(&self.reader)
+                        .await?
+                }
+                None => sqlx::query(
+                    "SELECT json FROM workflow_defs WHERE name = ? ORDER BY version DESC LIMIT 1",
+                )
+                .bind(name)
+                .fetch_optional(&self.reader)
+                .await?,
+            };
+        row.map(|r| parse(r.get::<&str, _>(0))).transpose()
+    }
+
+    async fn workflow_defs(&self) -> Result<Vec<WorkflowDef>> {
+        let rows = sqlx::query("SELECT json FROM workflow_defs ORDER BY name, version")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(|r| parse(r.get::<&str, _>(0))).collect()
+    }
+
+    async fn workflow_def_versions(&self) -> Result<Vec<DefSummary>> {
+        let rows = sqlx::query("SELECT name, version, create_time, update_time FROM workflow_defs ORDER BY name, version")
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| DefSummary {
+                name: r.get(0),
+                version: r.get(1),
+                create_time: r.get(2),
+                update_time: r.get(3),
+            })
+            .collect())
+    }
+
+    async fn delete_workflow_def(&self, name: &str, version: i32) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM workflow_defs WHERE name = ? AND version = ?")
+            .bind(name)
+            .bind(version)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn put_task_def(&self, def: &TaskDef, now: i64) -> Result<()> {
+        let mut def = def.clone();
+        let mut tx = self.writer.begin().await?;
+        let existing: Option<(i64,)> =
+            sqlx::query_as("SELECT create_time FROM task_defs WHERE name = ?")
+                .bind(&def.name)
+                .fetch_optional(&mut *tx)
+                .await?;
+        let create_time = existing.map_or(now, |(t,)| t);
+        def.create_time = Some(create_time);
+        def.update_time = existing.is_some().then_some(now);
+        sqlx::query(
+            "INSERT INTO task_defs (name, json, create_time, update_time) VALUES (?, ?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET json = excluded.json, update_time = excluded.update_time",
+        )
+        .bind(&def.name)
+        .bind(serde_json::to_string(&def).map_err(corrupt)?)
+        .bind(create_time)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn task_def(&self, name: &str) -> Result<Option<TaskDef>> {
+        let row = sqlx::query("SELECT json FROM task_defs WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| parse(r.get::<&str, _>(0))).transpose()
+    }
+
+    async fn task_defs(&self) -> Result<Vec<TaskDef>> {
+        let rows = sqlx::query("SELECT json FROM task_defs ORDER BY name")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(|r| parse(r.get::<&str, _>(0))).collect()
+    }
+
+    async fn delete_task_def(&self, name: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM task_defs WHERE name = ?")
+            .bind(name)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn load(&self, id: &str) -> Result<Option<Stored>> {
+        let Some(row) = sqlx::query("SELECT json, revision FROM executions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut workflow: Workflow = parse(row.get::<&str, _>(0))?;
+        let revision: i64 = row.get(1);
+        let tasks = self.tasks_of(id).await?;
+        workflow.tasks = tasks.iter().map(|(_, j)| parse(j)).collect::<Result<_>>()?;
+        Ok(Some(Stored {
+            workflow,
+            revision,
+            task_json: tasks.into_iter().collect(),
+        }))
+    }
+
+    async fn workflow(&self, id: &str, include_tasks: bool) -> Result<Option<Workflow>> {
+        let Some(row) = sqlx::query("SELECT json FROM executions WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?
+        else {
+            return Ok(None);
+        };
+        let mut workflow: Workflow = parse(row.get::<&str, _>(0))?;
+        if include_tasks {
+            workflow.tasks = self
+                .tasks_of(id)
+                .await?
+                .iter()
+                .map(|(_, j)| parse(j))
+                .collect::<Result<_>>()?;
+        }
+        Ok(Some(workflow))
+    }
+
+    async fn commit(&self, commit: Commit) -> Result<()> {
+        if commit.is_empty() {
+            return Ok(());
+        }
+        let (tx, rx) = oneshot::channel();
+        self.batches
+            .send((commit, tx))
+            .await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?;
+        rx.await
+            .map_err(|_| StoreError::Database(sqlx::Error::PoolClosed))?
+    }
+
+    async fn remove_execution(&self, id: &str) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query(
+            "DELETE FROM task_logs WHERE task_id IN (SELECT id FROM tasks WHERE workflow_id = ?)",
+        )
+        .bind(id)
+        .execute(&mut *tx)
+        .await?;
+        for table in ["tasks", "queue", "signals"] {
+            sqlx::query(sqlx::AssertSqlSafe(format!(
+                "DELETE FROM {table} WHERE workflow_id = ?"
+            )))
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let done = sqlx::query("DELETE FROM executions WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn task(&self, task_id: &str) -> Result<Option<Task>> {
+        let row = sqlx::query("SELECT json FROM tasks WHERE id = ?")
+            .bind(task_id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| parse(r.get::<&str, _>(0))).transpose()
+    }
+
+    async fn search(&self, q: &WorkflowQuery) -> Result<(i64, Vec<Workflow>)> {
+        fn filter(b: &mut QueryBuilder<Sqlite>, q: &WorkflowQuery) {
+            b.push(" WHERE 1 = 1");
+            let list = |b: &mut QueryBuilder<Sqlite>, column: &str, values: Vec<&str>| {
+                if values.is_empty() {
+                    return;
+                }
+                b.push(format!(" AND {column} IN ("));
+                let mut sep = b.separated(", ");
+                for v in values {
+                    sep.push_bind(v);
+                }
+                b.push(")");
+            };
+            list(b, "name", q.names.iter().map(String::as_str).collect());
+            list(b, "status", q.statuses.iter().map(|s| s.as_str()).collect());
+            list(
+                b,
+                "correlation_id",
+                q.correlation_ids.iter().map(String::as_str).collect(),
+            );
+            list(b, "id", q.workflow_ids.iter().map(String::as_str).collect());
+            for (column, op, bound) in [
+                ("create_time", ">=", q.start_from),
+                ("create_time", "<=", q.start_to),
+                ("update_time", ">=", q.update_from),
+                ("update_time", "<=", q.update_to),
+            ] {
+                if let Some(v) = bound {
+                    b.push(format!(" AND {column} {op} ")).push_bind(v);
+                }
+            }
+            if let Some(text) = &q.free_text {
+                b.push(" AND (id = ")
+                    .push_bind(text.as_str())
+                    .push(" OR name LIKE ")
+                    .push_bind(format!("%{text}%"))
+                    .push(" OR correlation_id LIKE ")
+                    .push_bind(format!("%{text}%"))
+                    .push(")");
+            }
+        }
+        let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM executions");
+        filter(&mut count, q);
+        let total: i64 = count.build().fetch_one(&self.reader).await?.get(0);
+        let mut page = QueryBuilder::<Sqlite>::new("SELECT json FROM executions");
+        filter(&mut page, q);
+        let column = match q.sort.field {
+            SortField::StartTime => "create_time",
+            SortField::UpdateTime => "update_time",
+            SortField::EndTime => "end_time",
+            SortField::WorkflowType => "name",
+            SortField::Status => "status",
+        };
+        let dir = if q.sort.descending { "DESC" } else { "ASC" };
+        page.push(format!(" ORDER BY {column} {dir}, id {dir} LIMIT "))
+            .push_bind(q.limit)
+            .push(" OFFSET ")
+            .push_bind(q.offset);
+        let rows = page.build().fetch_all(&self.reader).await?;
+        let hits = rows
+            .iter()
+            .map(|r| parse(r.get::<&str, _>(0)))
+            .collect::<Result<_>>()?;
+        Ok((total, hits))
+    }
+
+    async fn correlated(
+        &self,
+        name: &str,
+        correlation_id: &str,
+        include_closed: bool,
+    ) -> Result<Vec<String>> {
+        let sql = if include_closed {
+            "SELECT id FROM executions WHERE name = ? AND correlation_id = ? ORDER BY create_time"
+        } else {
+            "SELECT id FROM executions WHERE name = ? AND correlation_id = ? AND status IN ('RUNNING', 'PAUSED') ORDER BY create_time"
+        };
+        let rows = sqlx::query(sql)
+            .bind(name)
+            .bind(correlation_id)
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn running(
+        &self,
+        name: &str,
+        version: Option<i32>,
+        start: Option<i64>,
+        end: Option<i64>,
+    ) -> Result<Vec<String>> {
+        let mut b = QueryBuilder::<Sqlite>::new(
+            "SELECT id FROM executions WHERE status IN ('RUNNING', 'PAUSED') AND name = ",
+        );
+        b.push_bind(name);
+        if let Some(v) = version {
+            b.push(" AND version = ").push_bind(v);
+        }
+        if let Some(s) = start {
+            b.push(" AND create_time >= ").push_bind(s);
+        }
+        if let Some(e) = end {
+            b.push(" AND create_time <= ").push_bind(e);
+        }
+        b.push(" ORDER BY create_time");
+        let rows = b.build().fetch_all(&self.reader).await?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn by_idempotency_key(
+        &self,
+        name: &str,
+        key: &str,
+    ) -> Result<Option<(String, WorkflowStatus)>> {
+        let row = sqlx::query(
+            "SELECT id, status FROM executions WHERE name = ? AND idempotency_key = ? ORDER BY create_time DESC LIMIT 1",
+        )
+        .bind(name)
+        .bind(key)
+        .fetch_optional(&self.reader)
+        .await?;
+        row.map(|r| {
+            let status: &str = r.get(1);
+            Ok((r.get(0), status.parse().map_err(StoreError::Corrupt)?))
+        })
+        .transpose()
+    }
+
+    async fn claim(
+        &self,
+        queue: &str,
+        count: u32,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<Claimed>> {
+        // Read a few more than asked so entries other pollers hold can be passed over.
+        let window = i64::from(count) * 2 + 16;
+        let rows = sqlx::query(
+            "SELECT task_id, workflow_id FROM queue WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, rowid LIMIT ?",
+        )
+        .bind(queue)
+        .bind(now)
+        .bind(window)
+        .fetch_all(&self.reader)
+        .await?;
+        let lease = Duration::from_millis(lease_ms.max(0) as u64);
+        let mut claimed = self.claimed.lock().expect("claim set poisoned");
+        let instant = Instant::now();
+        claimed.retain(|_, at| instant.duration_since(*at) < lease);
+        let mut out = Vec::new();
+        for row in rows {
+            if out.len() >= count as usize {
+                break;
+            }
+            let task_id: String = row.get(0);
+            if claimed.contains_key(&task_id) {
+                continue;
+            }
+            claimed.insert(task_id.clone(), instant);
+            out.push(Claimed {
+                task_id,
+                workflow_id: row.get(1),
+            });
+        }
+        Ok(out)
+    }
+
+    fn release(&self, task_ids: &[String]) {
+        let mut claimed = self.claimed.lock().expect("claim set poisoned");
+        for id in task_ids {
+            claimed.remove(id);
+        }
+    }
+
+    async fn queue_size(&self, queue: &str) -> Result<i64> {
+        Ok(sqlx::query("SELECT COUNT(*) FROM queue WHERE queue = ?")
+            .bind(queue)
+            .fetch_one(&self.reader)
+            .await?
+            .get(0))
+    }
+
+    async fn queue_sizes(&self) -> Result<HashMap<String, i64>> {
+        let rows = sqlx::query("SELECT queue, COUNT(*) FROM queue GROUP BY queue")
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn due(&self, now: i64, limit: u32) -> Result<Vec<String>> {
+        let rows = sqlx::query(
+            "SELECT id FROM executions WHERE next_wake_at IS NOT NULL AND next_wake_at <= ? ORDER BY next_wake_at LIMIT ?",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(|r| r.get(0)).collect())
+    }
+
+    async fn next_due(&self) -> Result<Option<i64>> {
+        Ok(
+            sqlx::query("SELECT MIN(next_wake_at) FROM executions WHERE next_wake_at IS NOT NULL")
+                .fetch_one(&self.reader)
+                .await?
+                .get(0),
+        )
+    }
+
+    async fn append_task_log(&self, task_id: &str, log: &TaskExecLog) -> Result<()> {
+        self.commit(Commit {
+            logs: vec![(task_id.to_string(), log.clone())],
+            ..Default::default()
+        })
+        .await
+    }
+
+    async fn task_logs(&self, task_id: &str) -> Result<Vec<TaskExecLog>> {
+        let rows =
+            sqlx::query("SELECT log, created_time FROM task_logs WHERE task_id = ? ORDER BY id")
+                .bind(task_id)
+                .fetch_all(&self.reader)
+                .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| TaskExecLog {
+                log: r.get(0),
+                task_id: Some(task_id.to_string()),
+                created_time: r.get(1),
+            })
+            .collect())
+    }
+
+    async fn signals(&self, workflow_id: &str) -> Result<Vec<SignalRecord>> {
+        let rows = sqlx::query(
+            "SELECT id, op, at, caller, params, status, message, idempotency_key FROM signals WHERE workflow_id = ? ORDER BY id",
+        )
+        .bind(workflow_id)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.into_iter()
+            .map(|r| {
+                Ok(SignalRecord {
+                    id: r.get(0),
+                    workflow_id: workflow_id.to_string(),
+                    op: r.get(1),
+                    at: r.get(2),
+                    caller: r.get(3),
+                    params: parse(r.get::<&str, _>(4))?,
+                    status: r.get::<i64, _>(5) as u16,
+                    message: r.get(6),
+                    idempotency_key: r.get(7),
+                })
+            })
+            .collect()
+    }
+
+    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>> {
+        let row = sqlx::query(
+            "SELECT fingerprint, status, content_type, body, created FROM idempotency WHERE key = ?",
+        )
+        .bind(key)
+        .fetch_optional(&self.reader)
+        .await?;
+        Ok(row.map(|r| IdempotencyRecord {
+            key: key.to_string(),
+            fingerprint: r.get(0),
+            status: r.get::<i64, _>(1) as u16,
+            content_type: r.get(2),
+            body: r.get(3),
+            created: r.get(4),
+        }))
+    }
+}
