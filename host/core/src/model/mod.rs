@@ -6,6 +6,7 @@ mod lenient;
 pub mod requests;
 pub mod status;
 pub mod summary;
+pub mod validate;
 
 pub use defs::{
     Json, RetryLogic, TaskDef, TimeoutPolicy, WorkflowDef, WorkflowTask, WorkflowTimeoutPolicy,

@@ -1,0 +1,150 @@
+//! `/api/metadata`: workflow and task definitions (reference §1.1).
+
+use super::State;
+use super::extract::{Body, Q, flag};
+use crate::error::{Error, Result};
+use axum::Json;
+use axum::extract::Path;
+use fermata_core::model::{BulkResponse, TaskDef, WorkflowDef};
+use fermata_store::DefSummary;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+#[derive(Deserialize)]
+pub struct Overwrite {
+    #[serde(default, deserialize_with = "flag")]
+    overwrite: Option<bool>,
+}
+
+pub async fn create_workflow(
+    s: State,
+    Q(q): Q<Overwrite>,
+    Body(def): Body<WorkflowDef>,
+) -> Result<()> {
+    s.register_workflow_def(&def, q.overwrite.unwrap_or(false))
+        .await
+}
+
+pub async fn update_workflows(s: State, Body(defs): Body<Vec<WorkflowDef>>) -> Json<BulkResponse> {
+    Json(s.upsert_workflow_defs(&defs).await)
+}
+
+pub async fn validate_workflow(s: State, Body(def): Body<WorkflowDef>) -> Result<()> {
+    s.validate_workflow_def(&def)
+}
+
+pub async fn list_workflows(s: State) -> Result<Json<Vec<WorkflowDef>>> {
+    Ok(Json(s.store().workflow_defs().await?))
+}
+
+pub async fn latest_versions(s: State) -> Result<Json<Vec<WorkflowDef>>> {
+    let mut latest: BTreeMap<String, WorkflowDef> = BTreeMap::new();
+    for def in s.store().workflow_defs().await? {
+        match latest.get(&def.name) {
+            Some(seen) if seen.version >= def.version => {}
+            _ => {
+                latest.insert(def.name.clone(), def);
+            }
+        }
+    }
+    Ok(Json(latest.into_values().collect()))
+}
+
+pub async fn names(s: State) -> Result<Json<Vec<String>>> {
+    let mut names: Vec<String> = s
+        .store()
+        .workflow_def_versions()
+        .await?
+        .into_iter()
+        .map(|d| d.name)
+        .collect();
+    names.dedup();
+    Ok(Json(names))
+}
+
+pub async fn names_and_versions(s: State) -> Result<Json<BTreeMap<String, Vec<DefSummary>>>> {
+    let mut by_name: BTreeMap<String, Vec<DefSummary>> = BTreeMap::new();
+    for d in s.store().workflow_def_versions().await? {
+        by_name.entry(d.name.clone()).or_default().push(d);
+    }
+    Ok(Json(by_name))
+}
+
+#[derive(Deserialize)]
+pub struct Version {
+    version: Option<i32>,
+}
+
+pub async fn get_workflow(
+    s: State,
+    Path(name): Path<String>,
+    Q(q): Q<Version>,
+) -> Result<Json<WorkflowDef>> {
+    s.store()
+        .workflow_def(&name, q.version)
+        .await?
+        .map(Json)
+        .ok_or_else(|| {
+            let version = q.version.map_or("null".into(), |v| v.to_string());
+            Error::not_found(format!(
+                "No such workflow found by name: {name}, version: {version}"
+            ))
+        })
+}
+
+pub async fn versions(s: State, Path(name): Path<String>) -> Result<Json<Vec<DefSummary>>> {
+    let all = s.store().workflow_def_versions().await?;
+    let mine: Vec<_> = all.into_iter().filter(|d| d.name == name).collect();
+    if mine.is_empty() {
+        return Err(Error::not_found(format!(
+            "No such workflow found by name: {name}"
+        )));
+    }
+    Ok(Json(mine))
+}
+
+pub async fn delete_workflow(
+    s: State,
+    Path((name, version)): Path<(String, String)>,
+) -> Result<()> {
+    let version: i32 = version
+        .parse()
+        .map_err(|_| Error::bad_request(format!("Invalid workflow version: {version}")))?;
+    if s.store().delete_workflow_def(&name, version).await? {
+        Ok(())
+    } else {
+        Err(Error::not_found(format!(
+            "No such workflow found by name: {name}, version: {version}"
+        )))
+    }
+}
+
+pub async fn create_task_defs(s: State, Body(defs): Body<Vec<TaskDef>>) -> Result<()> {
+    s.register_task_defs(&defs).await
+}
+
+pub async fn update_task_def(s: State, Body(def): Body<TaskDef>) -> Result<()> {
+    s.update_task_def(&def).await
+}
+
+pub async fn list_task_defs(s: State) -> Result<Json<Vec<TaskDef>>> {
+    Ok(Json(s.store().task_defs().await?))
+}
+
+pub async fn get_task_def(s: State, Path(name): Path<String>) -> Result<Json<TaskDef>> {
+    s.store()
+        .task_def(&name)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Error::not_found(format!("No such taskType found by name: {name}")))
+}
+
+pub async fn delete_task_def(s: State, Path(name): Path<String>) -> Result<()> {
+    if s.store().delete_task_def(&name).await? {
+        Ok(())
+    } else {
+        Err(Error::not_found(format!(
+            "No such taskType found by name: {name}"
+        )))
+    }
+}

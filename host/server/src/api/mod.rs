@@ -1,0 +1,155 @@
+//! The REST API under `/api`, in Conductor's paths, verbs and shapes.
+
+mod extract;
+mod metadata;
+mod tasks;
+mod workflow;
+
+use crate::engine::{Engine, Reply};
+use crate::error::Error;
+use axum::Router;
+use axum::extract::DefaultBodyLimit;
+use axum::http::{Method, Uri};
+use axum::routing::{delete, get, post, put};
+use std::sync::Arc;
+
+pub type State = axum::extract::State<Arc<Engine>>;
+
+pub fn router(engine: Arc<Engine>, max_body_bytes: usize) -> Router {
+    use metadata as m;
+    use tasks as t;
+    use workflow as w;
+    let api = Router::new()
+        // metadata
+        .route(
+            "/metadata/workflow",
+            post(m::create_workflow)
+                .put(m::update_workflows)
+                .get(m::list_workflows),
+        )
+        .route("/metadata/workflow/validate", post(m::validate_workflow))
+        .route(
+            "/metadata/workflow/latest-versions",
+            get(m::latest_versions),
+        )
+        .route("/metadata/workflow/names", get(m::names))
+        .route(
+            "/metadata/workflow/names-and-versions",
+            get(m::names_and_versions),
+        )
+        .route("/metadata/workflow/{name}", get(m::get_workflow))
+        .route("/metadata/workflow/{name}/versions", get(m::versions))
+        .route(
+            "/metadata/workflow/{name}/{version}",
+            delete(m::delete_workflow),
+        )
+        .route(
+            "/metadata/taskdefs",
+            post(m::create_task_defs)
+                .put(m::update_task_def)
+                .get(m::list_task_defs),
+        )
+        .route(
+            "/metadata/taskdefs/{name}",
+            get(m::get_task_def).delete(m::delete_task_def),
+        )
+        // workflows
+        .route("/workflow", post(w::start))
+        .route("/workflow/search", get(w::search))
+        .route("/workflow/search-v2", get(w::search_v2))
+        .route("/workflow/running/{name}", get(w::running))
+        .route("/workflow/decide/{id}", put(w::decide))
+        .route("/workflow/bulk/pause", put(w::bulk_pause))
+        .route("/workflow/bulk/resume", put(w::bulk_resume))
+        .route("/workflow/bulk/restart", post(w::bulk_restart))
+        .route("/workflow/bulk/retry", post(w::bulk_retry))
+        .route("/workflow/bulk/terminate", post(w::bulk_terminate))
+        .route("/workflow/bulk/remove", delete(w::bulk_remove))
+        .route("/workflow/bulk/delete", post(w::bulk_remove))
+        .route(
+            "/workflow/bulk/terminate-remove",
+            delete(w::bulk_terminate_remove),
+        )
+        .route("/workflow/bulk/search", post(w::bulk_search))
+        .route(
+            "/workflow/{id}",
+            post(w::start_by_name).get(w::get).delete(w::terminate),
+        )
+        .route("/workflow/{id}/status", get(w::status))
+        .route("/workflow/{id}/tasks", get(w::tasks))
+        .route("/workflow/{id}/signals", get(w::signal_log))
+        .route("/workflow/{id}/pause", put(w::pause))
+        .route("/workflow/{id}/resume", put(w::resume))
+        .route("/workflow/{id}/restart", post(w::restart))
+        .route("/workflow/{id}/rerun", post(w::rerun))
+        .route("/workflow/{id}/retry", post(w::retry))
+        .route("/workflow/{id}/resetcallbacks", post(w::reset_callbacks))
+        .route("/workflow/{id}/remove", delete(w::remove))
+        .route(
+            "/workflow/{id}/terminate-remove",
+            delete(w::terminate_remove),
+        )
+        .route("/workflow/{id}/skiptask/{reference}", put(w::skip_task))
+        .route("/workflow/{id}/correlated", post(w::correlated_many))
+        .route(
+            "/workflow/{id}/correlated/{correlation_id}",
+            get(w::correlated),
+        )
+        // tasks
+        .route("/tasks", post(t::update))
+        .route("/tasks/update-v2", post(t::update_v2))
+        .route("/tasks/poll/{task_type}", get(t::poll))
+        .route("/tasks/poll/batch/{task_type}", get(t::batch_poll))
+        .route("/tasks/queue/sizes", get(t::queue_sizes))
+        .route("/tasks/queue/size", get(t::queue_size))
+        .route("/tasks/queue/all", get(t::queue_all))
+        .route("/tasks/{id}", get(t::get))
+        .route("/tasks/{id}/log", get(t::logs).post(t::add_log))
+        .route("/tasks/{id}/ack", post(t::ack))
+        .route("/tasks/{id}/{second}/{third}", post(t::update_by_ref))
+        .route(
+            "/tasks/{id}/{second}/{third}/sync",
+            post(t::update_by_ref_sync),
+        )
+        .route("/tasks/{id}/{second}/signal", post(t::signal))
+        .route("/tasks/{id}/{second}/signal/sync", post(t::signal_sync))
+        // misc
+        .route("/version", get(version))
+        .route("/token", post(no_auth))
+        .method_not_allowed_fallback(method_not_allowed)
+        .fallback(not_found);
+    Router::new()
+        .nest("/api", api)
+        .route("/health", get(health))
+        .fallback(not_found)
+        .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(tower_http::trace::TraceLayer::new_for_http())
+        .with_state(engine)
+}
+
+async fn health() -> Reply {
+    Reply::Json(serde_json::json!({"status": "UP"}))
+}
+
+async fn version() -> Reply {
+    Reply::Text(env!("CARGO_PKG_VERSION").to_string())
+}
+
+/// No authentication is configured: both SDKs take a 404 here as "open mode".
+async fn no_auth() -> Error {
+    Error::not_found("Authentication is not configured on this server")
+}
+
+async fn not_found(method: Method, uri: Uri) -> Error {
+    Error::not_found(format!("No endpoint {method} {}", uri.path()))
+}
+
+async fn method_not_allowed(method: Method, uri: Uri) -> Error {
+    Error::new(
+        405,
+        format!(
+            "Request method '{method}' is not supported for {}",
+            uri.path()
+        ),
+    )
+}

@@ -1,0 +1,244 @@
+//! `/api/tasks`: the worker protocol and every way of completing a task (reference §1.4).
+
+use super::State;
+use super::extract::{Body, OptBody, Q, Text};
+use crate::engine::{Call, Op, Reply, now_ms};
+use crate::error::{Error, Result};
+use axum::Json;
+use axum::extract::{Path, RawQuery};
+use fermata_core::model::validate::ValidationError;
+use fermata_core::model::{Json as Map, Task, TaskExecLog, TaskResult, TaskResultStatus};
+use serde::Deserialize;
+use serde_json::Value;
+use std::collections::BTreeMap;
+use std::time::Duration;
+
+/// Conductor's `@NotEmpty` on TaskResult ids: a 400 with validationErrors.
+fn check_result(result: &TaskResult) -> Result<()> {
+    let mut errors = Vec::new();
+    if result.workflow_instance_id.trim().is_empty() {
+        errors.push(ValidationError {
+            path: "updateTask.taskResult.workflowInstanceId".into(),
+            message: "Workflow Id cannot be null or empty".into(),
+            invalid_value: Value::Null,
+        });
+    }
+    if result.task_id.trim().is_empty() {
+        errors.push(ValidationError {
+            path: "updateTask.taskResult.taskId".into(),
+            message: "Task ID cannot be null or empty".into(),
+            invalid_value: Value::Null,
+        });
+    }
+    if errors.is_empty() {
+        Ok(())
+    } else {
+        Err(Error::validation(errors))
+    }
+}
+
+pub async fn update(s: State, call: Call, Body(result): Body<TaskResult>) -> Result<Reply> {
+    check_result(&result)?;
+    let workflow_id = result.workflow_instance_id.clone();
+    s.signal(&workflow_id, Op::UpdateTask(result), &call).await
+}
+
+pub async fn update_v2(s: State, call: Call, Body(result): Body<TaskResult>) -> Result<Reply> {
+    check_result(&result)?;
+    Ok(Reply::Task(s.update_v2(result, &call).await?.map(Box::new)))
+}
+
+#[derive(Deserialize)]
+pub struct PollQuery {
+    workerid: Option<String>,
+    domain: Option<String>,
+    count: Option<u32>,
+    timeout: Option<u64>,
+}
+
+pub async fn poll(s: State, Path(task_type): Path<String>, Q(q): Q<PollQuery>) -> Result<Reply> {
+    let mut tasks = s
+        .poll(
+            &task_type,
+            q.workerid,
+            q.domain.as_deref(),
+            1,
+            Duration::ZERO,
+        )
+        .await?;
+    Ok(Reply::Task(tasks.pop().map(Box::new)))
+}
+
+pub async fn batch_poll(
+    s: State,
+    Path(task_type): Path<String>,
+    Q(q): Q<PollQuery>,
+) -> Result<Json<Vec<Task>>> {
+    let timeout = q.timeout.unwrap_or(100);
+    if timeout > 5000 {
+        return Err(Error::bad_request(
+            "Long Poll Timeout value cannot be more than 5 seconds",
+        ));
+    }
+    let count = q.count.unwrap_or(1).clamp(1, 1000);
+    let tasks = s
+        .poll(
+            &task_type,
+            q.workerid,
+            q.domain.as_deref(),
+            count,
+            Duration::from_millis(timeout),
+        )
+        .await?;
+    Ok(Json(tasks))
+}
+
+#[derive(Deserialize)]
+pub struct WorkerQuery {
+    workerid: Option<String>,
+}
+
+fn status(raw: &str) -> Result<TaskResultStatus> {
+    raw.parse().map_err(Error::bad_request)
+}
+
+/// Python's `update_task_by_ref_name` sends the output wrapped as `{"result": …}` and JS's
+/// `updateTaskResult` as `{"outputData": …}`; like Conductor, the body is kept as given.
+fn output(body: Option<Value>) -> Result<Map> {
+    match body {
+        None | Some(Value::Null) => Ok(Map::new()),
+        Some(Value::Object(m)) => Ok(m),
+        Some(other) => Err(Error::bad_request(format!(
+            "The task output must be a JSON object, not {other}"
+        ))),
+    }
+}
+
+pub async fn update_by_ref(
+    s: State,
+    call: Call,
+    Path((workflow_id, reference, raw_status)): Path<(String, String, String)>,
+    Q(q): Q<WorkerQuery>,
+    OptBody(body): OptBody<Value>,
+) -> Result<Reply> {
+    let op = Op::UpdateByRef {
+        reference,
+        status: status(&raw_status)?,
+        output: output(body)?,
+        worker_id: q.workerid,
+        sync: false,
+    };
+    s.signal(&workflow_id, op, &call).await
+}
+
+pub async fn update_by_ref_sync(
+    s: State,
+    call: Call,
+    Path((workflow_id, reference, raw_status)): Path<(String, String, String)>,
+    Q(q): Q<WorkerQuery>,
+    OptBody(body): OptBody<Value>,
+) -> Result<Reply> {
+    let op = Op::UpdateByRef {
+        reference,
+        status: status(&raw_status)?,
+        output: output(body)?,
+        worker_id: q.workerid,
+        sync: true,
+    };
+    s.signal(&workflow_id, op, &call).await
+}
+
+pub async fn signal(
+    s: State,
+    call: Call,
+    Path((workflow_id, raw_status)): Path<(String, String)>,
+    OptBody(body): OptBody<Value>,
+) -> Result<Reply> {
+    let op = Op::Signal {
+        status: status(&raw_status)?,
+        output: output(body)?,
+        sync: false,
+    };
+    s.signal(&workflow_id, op, &call).await?;
+    Ok(Reply::Ok)
+}
+
+pub async fn signal_sync(
+    s: State,
+    call: Call,
+    Path((workflow_id, raw_status)): Path<(String, String)>,
+    OptBody(body): OptBody<Value>,
+) -> Result<Reply> {
+    let op = Op::Signal {
+        status: status(&raw_status)?,
+        output: output(body)?,
+        sync: true,
+    };
+    s.signal(&workflow_id, op, &call).await
+}
+
+pub async fn get(s: State, Path(task_id): Path<String>) -> Result<Json<Task>> {
+    s.store()
+        .task(&task_id)
+        .await?
+        .map(Json)
+        .ok_or_else(|| Error::not_found(format!("Task not found for taskId: {task_id}")))
+}
+
+pub async fn add_log(s: State, Path(task_id): Path<String>, Text(log): Text) -> Result<Reply> {
+    if s.store().task(&task_id).await?.is_none() {
+        return Err(Error::not_found(format!(
+            "Task not found for taskId: {task_id}"
+        )));
+    }
+    let log = TaskExecLog {
+        log,
+        task_id: Some(task_id.clone()),
+        created_time: now_ms(),
+    };
+    s.store().append_task_log(&task_id, &log).await?;
+    Ok(Reply::Ok)
+}
+
+pub async fn logs(s: State, Path(task_id): Path<String>) -> Result<Reply> {
+    let logs = s.store().task_logs(&task_id).await?;
+    if logs.is_empty() {
+        return Ok(Reply::NoContent);
+    }
+    Ok(Reply::Json(serde_json::to_value(logs).unwrap_or_default()))
+}
+
+/// Gone from Conductor OSS (poll acknowledges); kept for old clients.
+pub async fn ack(OptBody(_): OptBody<Value>) -> Reply {
+    Reply::Json(Value::Bool(true))
+}
+
+pub async fn queue_sizes(s: State, RawQuery(raw): RawQuery) -> Result<Json<BTreeMap<String, i64>>> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| Error::bad_request(format!("Invalid query parameters: {e}")))?;
+    let mut out = BTreeMap::new();
+    for (_, task_type) in pairs.into_iter().filter(|(k, _)| k == "taskType") {
+        let size = s.store().queue_size(&task_type).await?;
+        out.insert(task_type, size);
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct QueueSizeQuery {
+    task_type: String,
+    domain: Option<String>,
+}
+
+pub async fn queue_size(s: State, Q(q): Q<QueueSizeQuery>) -> Result<Json<i64>> {
+    let queue = match q.domain.filter(|d| !d.is_empty()) {
+        Some(d) => format!("{d}:{}", q.task_type),
+        None => q.task_type,
+    };
+    Ok(Json(s.store().queue_size(&queue).await?))
+}
+
+pub async fn queue_all(s: State) -> Result<Json<std::collections::HashMap<String, i64>>> {
+    Ok(Json(s.store().queue_sizes().await?))
+}

@@ -1,0 +1,544 @@
+//! `/api/workflow`: start, read, search, and every workflow signal (reference §1.2, §1.3).
+
+use super::State;
+use super::extract::{Body, OptBody, Q, flag};
+use crate::engine::{Call, NotFoundStyle, Op, Reply};
+use crate::error::{Error, Result};
+use axum::Json;
+use axum::extract::{Path, RawQuery};
+use fermata_core::model::{
+    BulkResponse, Json as Map, RerunWorkflowRequest, SearchResult, SkipTaskRequest,
+    StartWorkflowRequest, Task, TaskStatus, Workflow, WorkflowStatusView, WorkflowSummary,
+};
+use fermata_core::search::WorkflowQuery;
+use fermata_store::SignalRecord;
+use serde::Deserialize;
+use std::collections::BTreeMap;
+
+pub async fn start(
+    s: State,
+    call: Call,
+    Body(request): Body<StartWorkflowRequest>,
+) -> Result<Reply> {
+    s.start(request, &call, NotFoundStyle::StartRequest).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StartByName {
+    version: Option<i32>,
+    correlation_id: Option<String>,
+    priority: Option<i32>,
+}
+
+pub async fn start_by_name(
+    s: State,
+    call: Call,
+    Path(name): Path<String>,
+    Q(q): Q<StartByName>,
+    OptBody(input): OptBody<Map>,
+) -> Result<Reply> {
+    let request = StartWorkflowRequest {
+        name: Some(name),
+        version: q.version,
+        correlation_id: q.correlation_id,
+        input: Some(input.unwrap_or_default()),
+        priority: q.priority.unwrap_or(0),
+        ..Default::default()
+    };
+    s.start(request, &call, NotFoundStyle::ByName).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct GetQuery {
+    #[serde(default, deserialize_with = "flag")]
+    include_tasks: Option<bool>,
+}
+
+pub async fn get(s: State, Path(id): Path<String>, Q(q): Q<GetQuery>) -> Result<Json<Workflow>> {
+    Ok(Json(
+        s.workflow(&id, q.include_tasks.unwrap_or(true)).await?,
+    ))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StatusQuery {
+    #[serde(default, deserialize_with = "flag")]
+    include_output: Option<bool>,
+    #[serde(default, deserialize_with = "flag")]
+    include_variables: Option<bool>,
+}
+
+pub async fn status(
+    s: State,
+    Path(id): Path<String>,
+    Q(q): Q<StatusQuery>,
+) -> Result<Json<WorkflowStatusView>> {
+    let wf = s.workflow(&id, false).await?;
+    Ok(Json(WorkflowStatusView::of(
+        &wf,
+        q.include_output.unwrap_or(false),
+        q.include_variables.unwrap_or(false),
+    )))
+}
+
+/// `?start=0&count=15&status=A&status=B`: repeated keys, so parsed by hand.
+pub async fn tasks(
+    s: State,
+    Path(id): Path<String>,
+    RawQuery(raw): RawQuery,
+) -> Result<Json<SearchResult<Task>>> {
+    let pairs: Vec<(String, String)> = serde_urlencoded::from_str(raw.as_deref().unwrap_or(""))
+        .map_err(|e| Error::bad_request(format!("Invalid query parameters: {e}")))?;
+    let number = |key: &str, default: usize| -> Result<usize> {
+        pairs
+            .iter()
+            .find(|(k, _)| k == key)
+            .map_or(Ok(default), |(_, v)| {
+                v.parse()
+                    .map_err(|_| Error::bad_request(format!("{key} must be a number")))
+            })
+    };
+    let start = number("start", 0)?;
+    let count = number("count", 15)?;
+    let statuses = pairs
+        .iter()
+        .filter(|(k, _)| k == "status")
+        .flat_map(|(_, v)| v.split(','))
+        .map(|v| v.parse::<TaskStatus>().map_err(Error::bad_request))
+        .collect::<Result<Vec<_>>>()?;
+    let wf = s.workflow(&id, true).await?;
+    let matching: Vec<Task> = wf
+        .tasks
+        .into_iter()
+        .filter(|t| statuses.is_empty() || statuses.contains(&t.status))
+        .collect();
+    Ok(Json(SearchResult {
+        total_hits: matching.len() as i64,
+        results: matching.into_iter().skip(start).take(count).collect(),
+    }))
+}
+
+pub async fn signal_log(s: State, Path(id): Path<String>) -> Result<Json<Vec<SignalRecord>>> {
+    s.workflow(&id, false).await?;
+    Ok(Json(s.store().signals(&id).await?))
+}
+
+pub async fn pause(s: State, call: Call, Path(id): Path<String>) -> Result<Reply> {
+    s.signal(&id, Op::Pause, &call).await
+}
+
+pub async fn resume(s: State, call: Call, Path(id): Path<String>) -> Result<Reply> {
+    s.signal(&id, Op::Resume, &call).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RestartQuery {
+    #[serde(default, deserialize_with = "flag")]
+    use_latest_definitions: Option<bool>,
+}
+
+pub async fn restart(
+    s: State,
+    call: Call,
+    Path(id): Path<String>,
+    Q(q): Q<RestartQuery>,
+) -> Result<Reply> {
+    let op = Op::Restart {
+        use_latest_definitions: q.use_latest_definitions.unwrap_or(false),
+    };
+    s.signal(&id, op, &call).await
+}
+
+pub async fn rerun(
+    s: State,
+    call: Call,
+    Path(id): Path<String>,
+    OptBody(request): OptBody<RerunWorkflowRequest>,
+) -> Result<Reply> {
+    let mut request = request.unwrap_or_default();
+    request.re_run_from_workflow_id = Some(id.clone());
+    s.signal(&id, Op::Rerun(request), &call).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RetryQuery {
+    #[serde(default, deserialize_with = "flag")]
+    resume_subworkflow_tasks: Option<bool>,
+}
+
+pub async fn retry(
+    s: State,
+    call: Call,
+    Path(id): Path<String>,
+    Q(q): Q<RetryQuery>,
+) -> Result<Reply> {
+    let op = Op::Retry {
+        resume_subworkflow_tasks: q.resume_subworkflow_tasks.unwrap_or(false),
+    };
+    s.signal(&id, op, &call).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct TerminateQuery {
+    reason: Option<String>,
+    #[serde(default, deserialize_with = "flag")]
+    trigger_failure_workflow: Option<bool>,
+    #[serde(default, deserialize_with = "flag")]
+    archive_workflow: Option<bool>,
+}
+
+impl TerminateQuery {
+    fn op(&self) -> Op {
+        Op::Terminate {
+            reason: self.reason.clone().filter(|r| !r.is_empty()),
+            trigger_failure_workflow: self.trigger_failure_workflow.unwrap_or(false),
+        }
+    }
+}
+
+pub async fn terminate(
+    s: State,
+    call: Call,
+    Path(id): Path<String>,
+    Q(q): Q<TerminateQuery>,
+) -> Result<Reply> {
+    s.signal(&id, q.op(), &call).await
+}
+
+pub async fn remove(s: State, Path(id): Path<String>, Q(q): Q<TerminateQuery>) -> Result<Reply> {
+    s.remove(&id, q.archive_workflow.unwrap_or(true)).await?;
+    Ok(Reply::Ok)
+}
+
+pub async fn terminate_remove(
+    s: State,
+    call: Call,
+    Path(id): Path<String>,
+    Q(q): Q<TerminateQuery>,
+) -> Result<Reply> {
+    s.signal(&id, q.op(), &call).await?;
+    s.remove(&id, false).await?;
+    Ok(Reply::Ok)
+}
+
+pub async fn skip_task(
+    s: State,
+    call: Call,
+    Path((id, reference)): Path<(String, String)>,
+    OptBody(request): OptBody<SkipTaskRequest>,
+) -> Result<Reply> {
+    let op = Op::SkipTask {
+        reference,
+        request: request.unwrap_or_default(),
+    };
+    s.signal(&id, op, &call).await
+}
+
+pub async fn reset_callbacks(s: State, call: Call, Path(id): Path<String>) -> Result<Reply> {
+    s.signal(&id, Op::ResetCallbacks, &call).await?;
+    Ok(Reply::NoContent)
+}
+
+pub async fn decide(s: State, Path(id): Path<String>) -> Result<Reply> {
+    // Conductor answers 200 for unknown ids here.
+    match s.internal(&id, Op::Decide).await {
+        Ok(_) => Ok(Reply::Ok),
+        Err(e) if e.status == 404 => Ok(Reply::Ok),
+        Err(e) => Err(e),
+    }
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchQuery {
+    start: Option<i64>,
+    size: Option<i64>,
+    sort: Option<String>,
+    free_text: Option<String>,
+    query: Option<String>,
+}
+
+impl SearchQuery {
+    fn parse(&self) -> Result<WorkflowQuery> {
+        WorkflowQuery::parse(
+            self.query.as_deref(),
+            self.free_text.as_deref(),
+            self.sort.as_deref(),
+            self.start.unwrap_or(0),
+            self.size.unwrap_or(100),
+        )
+        .map_err(Error::bad_request)
+    }
+}
+
+pub async fn search(s: State, Q(q): Q<SearchQuery>) -> Result<Json<SearchResult<WorkflowSummary>>> {
+    let (total_hits, hits) = s.store().search(&q.parse()?).await?;
+    Ok(Json(SearchResult {
+        total_hits,
+        results: hits.iter().map(WorkflowSummary::from).collect(),
+    }))
+}
+
+pub async fn search_v2(s: State, Q(q): Q<SearchQuery>) -> Result<Json<SearchResult<Workflow>>> {
+    let (total_hits, results) = s.store().search(&q.parse()?).await?;
+    Ok(Json(SearchResult {
+        total_hits,
+        results,
+    }))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CorrelatedQuery {
+    #[serde(default, deserialize_with = "flag")]
+    include_closed: Option<bool>,
+    #[serde(default, deserialize_with = "flag")]
+    include_tasks: Option<bool>,
+}
+
+async fn correlated_workflows(
+    s: &State,
+    name: &str,
+    correlation_id: &str,
+    q: &CorrelatedQuery,
+) -> Result<Vec<Workflow>> {
+    let ids = s
+        .store()
+        .correlated(name, correlation_id, q.include_closed.unwrap_or(false))
+        .await?;
+    let mut out = Vec::with_capacity(ids.len());
+    for id in ids {
+        if let Some(wf) = s
+            .store()
+            .workflow(&id, q.include_tasks.unwrap_or(false))
+            .await?
+        {
+            out.push(wf);
+        }
+    }
+    Ok(out)
+}
+
+pub async fn correlated(
+    s: State,
+    Path((name, correlation_id)): Path<(String, String)>,
+    Q(q): Q<CorrelatedQuery>,
+) -> Result<Json<Vec<Workflow>>> {
+    Ok(Json(
+        correlated_workflows(&s, &name, &correlation_id, &q).await?,
+    ))
+}
+
+pub async fn correlated_many(
+    s: State,
+    Path(name): Path<String>,
+    Q(q): Q<CorrelatedQuery>,
+    Body(ids): Body<Vec<String>>,
+) -> Result<Json<BTreeMap<String, Vec<Workflow>>>> {
+    let mut out = BTreeMap::new();
+    for cid in ids {
+        let found = correlated_workflows(&s, &name, &cid, &q).await?;
+        out.insert(cid, found);
+    }
+    Ok(Json(out))
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct RunningQuery {
+    version: Option<i32>,
+    start_time: Option<i64>,
+    end_time: Option<i64>,
+}
+
+pub async fn running(
+    s: State,
+    Path(name): Path<String>,
+    Q(q): Q<RunningQuery>,
+) -> Result<Json<Vec<String>>> {
+    Ok(Json(
+        s.store()
+            .running(&name, q.version, q.start_time, q.end_time)
+            .await?,
+    ))
+}
+
+// ---- bulk (reference §1.3): ids one at a time, per-id errors, always 200 ----
+
+const BULK_MAX: usize = 1000;
+
+async fn bulk(
+    s: &State,
+    call: &Call,
+    ids: Vec<String>,
+    op: impl Fn() -> Op,
+) -> Result<Json<BulkResponse>> {
+    if ids.is_empty() {
+        return Err(Error::bad_request("WorkflowIds list cannot be null."));
+    }
+    if ids.len() > BULK_MAX {
+        return Err(Error::bad_request(
+            "Cannot process more than 1000 workflows. Please use multiple requests.",
+        ));
+    }
+    let mut response = BulkResponse::default();
+    for id in ids {
+        match s.signal(&id, op(), &call.for_item(&id)).await {
+            Ok(Reply::Replayed(first)) if first.status >= 400 => {
+                let message = serde_json::from_slice::<serde_json::Value>(&first.body)
+                    .ok()
+                    .and_then(|v| v["message"].as_str().map(str::to_string))
+                    .unwrap_or_default();
+                response.bulk_error_results.insert(id, message);
+            }
+            Ok(_) => response.bulk_successful_results.push(id),
+            Err(e) => {
+                response.bulk_error_results.insert(id, e.message);
+            }
+        }
+    }
+    Ok(Json(response))
+}
+
+pub async fn bulk_pause(
+    s: State,
+    call: Call,
+    Body(ids): Body<Vec<String>>,
+) -> Result<Json<BulkResponse>> {
+    bulk(&s, &call, ids, || Op::Pause).await
+}
+
+pub async fn bulk_resume(
+    s: State,
+    call: Call,
+    Body(ids): Body<Vec<String>>,
+) -> Result<Json<BulkResponse>> {
+    bulk(&s, &call, ids, || Op::Resume).await
+}
+
+pub async fn bulk_restart(
+    s: State,
+    call: Call,
+    Q(q): Q<RestartQuery>,
+    Body(ids): Body<Vec<String>>,
+) -> Result<Json<BulkResponse>> {
+    let latest = q.use_latest_definitions.unwrap_or(false);
+    bulk(&s, &call, ids, || Op::Restart {
+        use_latest_definitions: latest,
+    })
+    .await
+}
+
+pub async fn bulk_retry(
+    s: State,
+    call: Call,
+    Body(ids): Body<Vec<String>>,
+) -> Result<Json<BulkResponse>> {
+    bulk(&s, &call, ids, || Op::Retry {
+        resume_subworkflow_tasks: false,
+    })
+    .await
+}
+
+pub async fn bulk_terminate(
+    s: State,
+    call: Call,
+    Q(q): Q<TerminateQuery>,
+    Body(ids): Body<Vec<String>>,
+) -> Result<Json<BulkResponse>> {
+    bulk(&s, &call, ids, || q.op()).await
+}
+
+async fn bulk_delete(
+    s: &State,
+    ids: Vec<String>,
+    archive: bool,
+    terminate: Option<Op>,
+    call: &Call,
+) -> Result<Json<BulkResponse>> {
+    if ids.is_empty() {
+        return Err(Error::bad_request("WorkflowIds list cannot be null."));
+    }
+    if ids.len() > BULK_MAX {
+        return Err(Error::bad_request(
+            "Cannot process more than 1000 workflows. Please use multiple requests.",
+        ));
+    }
+    let mut response = BulkResponse::default();
+    for id in ids {
+        let result = async {
+            if let Some(op) = &terminate {
+                s.signal(&id, op.clone(), &call.for_item(&id)).await?;
+            }
+            s.remove(&id, archive && terminate.is_none()).await
+        }
+        .await;
+        match result {
+            Ok(()) => response.bulk_successful_results.push(id),
+            Err(e) => {
+                response.bulk_error_results.insert(id, e.message);
+            }
+        }
+    }
+    Ok(Json(response))
+}
+
+pub async fn bulk_remove(
+    s: State,
+    call: Call,
+    Q(q): Q<TerminateQuery>,
+    Body(ids): Body<Vec<String>>,
+) -> Result<Json<BulkResponse>> {
+    bulk_delete(&s, ids, q.archive_workflow.unwrap_or(true), None, &call).await
+}
+
+pub async fn bulk_terminate_remove(
+    s: State,
+    call: Call,
+    Q(q): Q<TerminateQuery>,
+    Body(ids): Body<Vec<String>>,
+) -> Result<Json<BulkResponse>> {
+    bulk_delete(&s, ids, false, Some(q.op()), &call).await
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkSearchQuery {
+    #[serde(default, deserialize_with = "flag")]
+    include_tasks: Option<bool>,
+}
+
+#[derive(serde::Serialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct BulkWorkflows {
+    bulk_successful_results: Vec<Workflow>,
+    bulk_error_results: BTreeMap<String, String>,
+}
+
+pub async fn bulk_search(
+    s: State,
+    Q(q): Q<BulkSearchQuery>,
+    Body(ids): Body<Vec<String>>,
+) -> Result<Json<BulkWorkflows>> {
+    if ids.len() > BULK_MAX {
+        return Err(Error::bad_request(
+            "Cannot process more than 1000 workflows. Please use multiple requests.",
+        ));
+    }
+    let mut out = BulkWorkflows::default();
+    for id in ids {
+        match s.workflow(&id, q.include_tasks.unwrap_or(true)).await {
+            Ok(wf) => out.bulk_successful_results.push(wf),
+            Err(e) => {
+                out.bulk_error_results.insert(id, e.message);
+            }
+        }
+    }
+    Ok(Json(out))
+}

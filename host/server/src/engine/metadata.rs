@@ -1,0 +1,108 @@
+//! Workflow and task definitions: validation, registration, and embedding task definitions
+//! into a workflow definition when an execution starts (so the decider needs no lookups).
+
+use super::{Engine, now_ms};
+use crate::error::{Error, Result};
+use fermata_core::model::validate;
+use fermata_core::model::{BulkResponse, TaskDef, WorkflowDef};
+
+impl Engine {
+    /// Task types a definition may use: SIMPLE (worker) tasks for now.
+    pub fn known_task_type(&self, task_type: &str) -> bool {
+        task_type.eq_ignore_ascii_case("SIMPLE")
+    }
+
+    pub fn validate_workflow_def(&self, def: &WorkflowDef) -> Result<()> {
+        let errors = validate::workflow_def(def, &|t| self.known_task_type(t));
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::validation(errors))
+        }
+    }
+
+    pub async fn register_workflow_def(&self, def: &WorkflowDef, overwrite: bool) -> Result<()> {
+        self.validate_workflow_def(def)?;
+        self.store
+            .put_workflow_def(def, overwrite, now_ms())
+            .await?;
+        Ok(())
+    }
+
+    /// `PUT /metadata/workflow`: create or update each; failures are reported per name.
+    pub async fn upsert_workflow_defs(&self, defs: &[WorkflowDef]) -> BulkResponse {
+        let mut response = BulkResponse::default();
+        for def in defs {
+            match self.register_workflow_def(def, true).await {
+                Ok(()) => response.bulk_successful_results.push(def.name.clone()),
+                Err(e) => {
+                    let detail = e
+                        .validation_errors
+                        .iter()
+                        .map(|v| format!("{}: {}", v.path, v.message))
+                        .collect::<Vec<_>>();
+                    let message = if detail.is_empty() {
+                        e.message
+                    } else {
+                        detail.join("; ")
+                    };
+                    response
+                        .bulk_error_results
+                        .insert(def.name.clone(), message);
+                }
+            }
+        }
+        response
+    }
+
+    pub fn validate_task_def(&self, def: &TaskDef) -> Result<()> {
+        let errors = validate::task_def(def);
+        if errors.is_empty() {
+            Ok(())
+        } else {
+            Err(Error::validation(errors))
+        }
+    }
+
+    pub async fn register_task_defs(&self, defs: &[TaskDef]) -> Result<()> {
+        let errors: Vec<_> = defs
+            .iter()
+            .enumerate()
+            .flat_map(|(i, d)| {
+                validate::task_def(d).into_iter().map(move |mut e| {
+                    e.path = format!("[{i}].{}", e.path);
+                    e
+                })
+            })
+            .collect();
+        if !errors.is_empty() {
+            return Err(Error::validation(errors));
+        }
+        let now = now_ms();
+        for def in defs {
+            self.store.put_task_def(def, now).await?;
+        }
+        Ok(())
+    }
+
+    pub async fn update_task_def(&self, def: &TaskDef) -> Result<()> {
+        self.validate_task_def(def)?;
+        if self.store.task_def(&def.name).await?.is_none() {
+            return Err(Error::not_found(format!(
+                "No such task by name {}",
+                def.name
+            )));
+        }
+        self.store.put_task_def(def, now_ms()).await?;
+        Ok(())
+    }
+
+    /// Embed the registered TaskDef of every task that does not carry one: the execution then
+    /// keeps the retry and timeout rules it started with.
+    pub async fn with_task_defs(&self, mut def: WorkflowDef) -> Result<WorkflowDef> {
+        for task in def.tasks.iter_mut().filter(|t| t.task_definition.is_none()) {
+            task.task_definition = self.store.task_def(&task.name).await?;
+        }
+        Ok(def)
+    }
+}

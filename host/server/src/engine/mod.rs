@@ -1,0 +1,498 @@
+//! The engine service: the only place that turns requests into state changes.
+//!
+//! Every change follows one path: lock the execution, load it, let the pure decider apply
+//! one event, write the new state, its queue and timer changes, the signal record and the
+//! idempotency record in one commit, then wake whoever waits. A crash before the commit
+//! loses nothing acknowledged; after it, everything is on disk.
+
+mod env;
+mod locks;
+mod metadata;
+mod notify;
+mod ops;
+mod poll;
+mod timers;
+
+pub use env::now_ms;
+pub use ops::{JSON, Op, Rendered, Reply};
+
+use crate::error::{Error, Result};
+use env::HostEnv;
+use fermata_core::decider::{Effect, failure_workflow_target, next_wake};
+use fermata_core::model::{IdempotencyStrategy, StartWorkflowRequest, Workflow};
+use fermata_core::{NewWorkflow, Outcome};
+use fermata_store::{
+    Commit, ExecutionWrite, IdempotencyRecord, QueueOp, SignalRecord, Store, StoreError,
+};
+use locks::Striped;
+use notify::Notifier;
+use std::collections::HashSet;
+use std::sync::Arc;
+use tokio::sync::watch;
+
+/// How many times a change is re-applied when another host changed the execution first.
+const CONFLICT_RETRIES: usize = 8;
+
+/// Who asked, for the signal log and idempotency.
+#[derive(Debug, Clone, Default)]
+pub struct Call {
+    pub caller: Option<String>,
+    pub idempotency_key: Option<String>,
+    /// Method and path: a key reused for another request is refused.
+    pub fingerprint: String,
+}
+
+impl Call {
+    /// The same call for one id of a bulk request: each id keeps its own first outcome.
+    pub fn for_item(&self, id: &str) -> Call {
+        Call {
+            caller: self.caller.clone(),
+            idempotency_key: self.idempotency_key.as_ref().map(|k| format!("{k}/{id}")),
+            fingerprint: format!("{} [{id}]", self.fingerprint),
+        }
+    }
+}
+
+pub struct Engine {
+    store: Arc<dyn Store>,
+    executions: Striped,
+    keys: Striped,
+    notifier: Notifier,
+    shutdown: watch::Receiver<bool>,
+}
+
+impl Engine {
+    pub fn new(store: Arc<dyn Store>, shutdown: watch::Receiver<bool>) -> Arc<Engine> {
+        Arc::new(Engine {
+            store,
+            executions: Striped::new(1024),
+            keys: Striped::new(256),
+            notifier: Notifier::default(),
+            shutdown,
+        })
+    }
+
+    pub fn store(&self) -> &dyn Store {
+        self.store.as_ref()
+    }
+
+    pub fn is_shutting_down(&self) -> bool {
+        *self.shutdown.borrow()
+    }
+
+    /// Apply `op` to one execution as a signal from `call`.
+    pub async fn signal(&self, workflow_id: &str, op: Op, call: &Call) -> Result<Reply> {
+        match &call.idempotency_key {
+            Some(key) => {
+                let _key = self.keys.lock(key).await;
+                if let Some(first) = self.replay(key, call).await? {
+                    return Ok(first);
+                }
+                self.run(workflow_id, op, Some(call)).await
+            }
+            None => self.run(workflow_id, op, Some(call)).await,
+        }
+    }
+
+    /// A decision the engine makes by itself (timers, polls): not a signal.
+    pub async fn internal(&self, workflow_id: &str, op: Op) -> Result<Reply> {
+        self.run(workflow_id, op, None).await
+    }
+
+    async fn replay(&self, key: &str, call: &Call) -> Result<Option<Reply>> {
+        let Some(first) = self.store.idempotency(key).await? else {
+            return Ok(None);
+        };
+        if first.fingerprint != call.fingerprint {
+            return Err(Error::new(
+                422,
+                format!(
+                    "Idempotency-Key '{key}' was first used for '{}', not '{}'",
+                    first.fingerprint, call.fingerprint
+                ),
+            ));
+        }
+        Ok(Some(Reply::Replayed(first)))
+    }
+
+    async fn run(&self, workflow_id: &str, op: Op, call: Option<&Call>) -> Result<Reply> {
+        let _execution = self.executions.lock(workflow_id).await;
+        for _ in 0..CONFLICT_RETRIES {
+            let Some(stored) = self.store.load(workflow_id).await? else {
+                return Err(Error::workflow_not_found(workflow_id));
+            };
+            let mut wf = stored.workflow.clone();
+            let now = now_ms();
+            let mut env = self.env_for(&wf, now).await?;
+            let applied = match op.event(&wf) {
+                Ok(Some(event)) => {
+                    let event = self.resolve(event, &op, &wf).await?;
+                    fermata_core::apply(&mut wf, event, &mut env).map_err(Error::from)
+                }
+                Ok(None) => Ok(Outcome::default()),
+                Err(e) => Err(e),
+            };
+            let outcome = match applied {
+                Ok(outcome) => outcome,
+                Err(e) => {
+                    self.record_refusal(workflow_id, &op, call, &e, now).await;
+                    return Err(e);
+                }
+            };
+            let reply = op.reply(&wf, &outcome);
+            let mut commit = Commit::default();
+            let mut wakes = Wakes::default();
+            let Outcome {
+                effects, changed, ..
+            } = outcome;
+            if changed {
+                let wake = next_wake(&wf);
+                wakes.deadlines.extend(wake);
+                commit.executions.push(stored.into_write(wf, wake));
+            }
+            self.add_effects(&mut commit, &mut wakes, workflow_id, effects, &mut env, 0)?;
+            if let Some(call) = call.filter(|_| op.recorded()) {
+                let rendered = reply.render();
+                commit.signals.push(signal_record(
+                    workflow_id,
+                    &op,
+                    call,
+                    now,
+                    rendered.status,
+                    None,
+                ));
+                commit.idempotency = idempotency_record(call, &rendered, now);
+            }
+            match self.store.commit(commit).await {
+                Err(StoreError::Conflict(_)) => continue,
+                Err(e) => return Err(e.into()),
+                Ok(()) => {
+                    self.wake(wakes);
+                    return Ok(reply);
+                }
+            }
+        }
+        Err(StoreError::Conflict(workflow_id.to_string()).into())
+    }
+
+    /// Complete an event with what only the store knows.
+    async fn resolve(
+        &self,
+        event: fermata_core::Event,
+        op: &Op,
+        wf: &Workflow,
+    ) -> Result<fermata_core::Event> {
+        if let Op::Restart {
+            use_latest_definitions: true,
+        } = op
+        {
+            let latest = self
+                .store
+                .workflow_def(&wf.workflow_name, None)
+                .await?
+                .ok_or_else(|| {
+                    Error::not_found(format!(
+                        "No such workflow found by name: {}",
+                        wf.workflow_name
+                    ))
+                })?;
+            let latest = self.with_task_defs(latest).await?;
+            return Ok(fermata_core::Event::Restart {
+                latest: Some(Box::new(latest)),
+            });
+        }
+        Ok(event)
+    }
+
+    /// The decider's environment, with the failure workflow this execution names preloaded.
+    async fn env_for(&self, wf: &Workflow, now: i64) -> Result<HostEnv> {
+        let mut env = HostEnv::new(now);
+        if let Some((name, version)) = failure_workflow_target(wf)
+            && let Some(def) = self.store.workflow_def(&name, version).await?
+        {
+            let def = self.with_task_defs(def).await?;
+            env.with_def(&name, version, def);
+        }
+        Ok(env)
+    }
+
+    /// Turn decider effects into store operations; started workflows are decided here and
+    /// join the same commit.
+    fn add_effects(
+        &self,
+        commit: &mut Commit,
+        wakes: &mut Wakes,
+        workflow_id: &str,
+        effects: Vec<Effect>,
+        env: &mut HostEnv,
+        depth: usize,
+    ) -> Result<()> {
+        use fermata_core::Env as _;
+        let now = env.now();
+        for effect in effects {
+            match effect {
+                Effect::Enqueue {
+                    task_id,
+                    queue,
+                    delay_ms,
+                } => {
+                    if delay_ms == 0 {
+                        wakes.queues.insert(queue.clone());
+                    }
+                    commit.queue.push(QueueOp::Push {
+                        task_id,
+                        queue,
+                        workflow_id: workflow_id.to_string(),
+                        visible_at: now + delay_ms,
+                    });
+                }
+                Effect::Dequeue { task_id } => commit.queue.push(QueueOp::Remove { task_id }),
+                Effect::AppendLogs { task_id, logs } => {
+                    commit.logs.extend(logs.into_iter().map(|mut l| {
+                        if l.created_time == 0 {
+                            l.created_time = now;
+                        }
+                        (task_id.clone(), l)
+                    }));
+                }
+                Effect::StartWorkflow(new) if depth < 4 => {
+                    let (child, fx) = fermata_core::start(*new, env)?;
+                    let id = child.workflow_id.clone();
+                    let wake = next_wake(&child);
+                    wakes.deadlines.extend(wake);
+                    commit.executions.push(ExecutionWrite::new(child, wake));
+                    self.add_effects(commit, wakes, &id, fx, env, depth + 1)?;
+                }
+                Effect::StartWorkflow(new) => {
+                    tracing::warn!(workflow = %new.definition.name, "failure workflows nested too deep; not started");
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn wake(&self, wakes: Wakes) {
+        for queue in wakes.queues {
+            self.notifier.work_available(&queue);
+        }
+        if let Some(at) = wakes.deadlines.into_iter().min() {
+            self.notifier.deadline(at);
+        }
+    }
+
+    /// A refused signal is recorded too (when its execution exists), and its answer is what
+    /// a repeat of its Idempotency-Key gets.
+    async fn record_refusal(
+        &self,
+        workflow_id: &str,
+        op: &Op,
+        call: Option<&Call>,
+        error: &Error,
+        now: i64,
+    ) {
+        let Some(call) = call.filter(|_| op.recorded()) else {
+            return;
+        };
+        let rendered = Rendered {
+            status: error.status,
+            content_type: Some(JSON),
+            body: error.to_json(),
+        };
+        let commit = Commit {
+            signals: vec![signal_record(
+                workflow_id,
+                op,
+                call,
+                now,
+                error.status,
+                Some(error.message.clone()),
+            )],
+            idempotency: idempotency_record(call, &rendered, now),
+            ..Default::default()
+        };
+        if let Err(e) = self.store.commit(commit).await {
+            tracing::warn!(error = %e, "could not record a refused signal");
+        }
+    }
+
+    /// Start a workflow (`POST /workflow`, `POST /workflow/{name}`): the first tasks are
+    /// scheduled before this returns.
+    pub async fn start(
+        &self,
+        request: StartWorkflowRequest,
+        call: &Call,
+        not_found: NotFoundStyle,
+    ) -> Result<Reply> {
+        match &call.idempotency_key {
+            Some(key) => {
+                let _key = self.keys.lock(key).await;
+                if let Some(first) = self.replay(key, call).await? {
+                    return Ok(first);
+                }
+                self.start_locked(request, call, not_found).await
+            }
+            None => self.start_locked(request, call, not_found).await,
+        }
+    }
+
+    async fn start_locked(
+        &self,
+        request: StartWorkflowRequest,
+        call: &Call,
+        not_found: NotFoundStyle,
+    ) -> Result<Reply> {
+        let name = request.name.clone().filter(|n| !n.trim().is_empty());
+        let definition = match request.workflow_def.clone() {
+            Some(def) => {
+                self.validate_workflow_def(&def)?;
+                def
+            }
+            None => {
+                let name = name.clone().ok_or_else(|| {
+                    Error::validation(vec![fermata_core::model::validate::ValidationError {
+                        path: "startWorkflow.arg0.name".into(),
+                        message: "Workflow name cannot be null or empty".into(),
+                        invalid_value: serde_json::Value::Null,
+                    }])
+                })?;
+                self.store
+                    .workflow_def(&name, request.version)
+                    .await?
+                    .ok_or_else(|| not_found.error(&name, request.version))?
+            }
+        };
+        let definition = self.with_task_defs(definition).await?;
+        // Conductor's (Orkes) request-level idempotency: one execution per name and key.
+        let _dedup;
+        if let Some(key) = &request.idempotency_key {
+            _dedup = self
+                .keys
+                .lock(&format!("start/{}/{key}", definition.name))
+                .await;
+            if let Some((id, status)) = self.store.by_idempotency_key(&definition.name, key).await?
+            {
+                match request.idempotency_strategy {
+                    IdempotencyStrategy::ReturnExisting => return Ok(Reply::Text(id)),
+                    IdempotencyStrategy::FailOnRunning if status.is_terminal() => {}
+                    _ => {
+                        return Err(Error::conflict(format!(
+                            "Workflow {} with idempotency key {key} already exists: {id} ({status})",
+                            definition.name
+                        )));
+                    }
+                }
+            }
+        }
+        let now = now_ms();
+        let new = NewWorkflow {
+            workflow_id: env::new_id(),
+            definition,
+            input: request.input.unwrap_or_default(),
+            correlation_id: request.correlation_id,
+            priority: request.priority,
+            task_to_domain: request.task_to_domain,
+            created_by: request.created_by,
+            idempotency_key: request.idempotency_key,
+            parent_workflow_id: None,
+            parent_workflow_task_id: None,
+        };
+        let mut env = HostEnv::new(now);
+        let (wf, effects) = fermata_core::start(new, &mut env)?;
+        let id = wf.workflow_id.clone();
+        let mut commit = Commit::default();
+        let mut wakes = Wakes::default();
+        let wake = next_wake(&wf);
+        wakes.deadlines.extend(wake);
+        commit.executions.push(ExecutionWrite::new(wf, wake));
+        self.add_effects(&mut commit, &mut wakes, &id, effects, &mut env, 0)?;
+        let reply = Reply::Text(id);
+        commit.idempotency = idempotency_record(call, &reply.render(), now);
+        self.store.commit(commit).await?;
+        self.wake(wakes);
+        Ok(reply)
+    }
+
+    /// `DELETE /workflow/{id}/remove`: the execution and everything kept about it.
+    pub async fn remove(&self, workflow_id: &str, archive: bool) -> Result<()> {
+        let _execution = self.executions.lock(workflow_id).await;
+        let wf = self
+            .store
+            .workflow(workflow_id, false)
+            .await?
+            .ok_or_else(|| Error::workflow_not_found(workflow_id))?;
+        if archive && !wf.status.is_terminal() {
+            return Err(Error::bad_request(format!(
+                "Cannot archive workflow: {workflow_id} with status: {}",
+                wf.status
+            )));
+        }
+        self.store.remove_execution(workflow_id).await?;
+        Ok(())
+    }
+
+    pub async fn workflow(&self, id: &str, include_tasks: bool) -> Result<Workflow> {
+        self.store
+            .workflow(id, include_tasks)
+            .await?
+            .ok_or_else(|| Error::workflow_not_found(id))
+    }
+}
+
+/// Conductor words "no such definition" differently on its two start endpoints.
+#[derive(Debug, Clone, Copy)]
+pub enum NotFoundStyle {
+    StartRequest,
+    ByName,
+}
+
+impl NotFoundStyle {
+    fn error(self, name: &str, version: Option<i32>) -> Error {
+        let version = version.map_or("null".to_string(), |v| v.to_string());
+        match self {
+            NotFoundStyle::StartRequest => Error::not_found(format!(
+                "No such workflow defined. name={name}, version={version}"
+            )),
+            NotFoundStyle::ByName => Error::not_found(format!(
+                "No such workflow found by name: {name}, version: {version}"
+            )),
+        }
+    }
+}
+
+#[derive(Default)]
+struct Wakes {
+    queues: HashSet<String>,
+    deadlines: Vec<i64>,
+}
+
+fn signal_record(
+    workflow_id: &str,
+    op: &Op,
+    call: &Call,
+    now: i64,
+    status: u16,
+    message: Option<String>,
+) -> SignalRecord {
+    SignalRecord {
+        id: 0,
+        workflow_id: workflow_id.to_string(),
+        op: op.name().to_string(),
+        at: now,
+        caller: call.caller.clone(),
+        params: op.params(),
+        status,
+        message,
+        idempotency_key: call.idempotency_key.clone(),
+    }
+}
+
+fn idempotency_record(call: &Call, rendered: &Rendered, now: i64) -> Option<IdempotencyRecord> {
+    call.idempotency_key.as_ref().map(|key| IdempotencyRecord {
+        key: key.clone(),
+        fingerprint: call.fingerprint.clone(),
+        status: rendered.status,
+        content_type: rendered.content_type.map(str::to_string),
+        body: rendered.body.clone(),
+        created: now,
+    })
+}

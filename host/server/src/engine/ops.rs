@@ -1,0 +1,297 @@
+//! The operations a caller can apply to one execution, how each becomes a decider event, and
+//! what each answers.
+
+use crate::error::{Error, Result};
+use fermata_core::decider::{OutputChange, TaskUpdate, blocked_wait_task, pending_task_by_ref};
+use fermata_core::model::{
+    Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskResult, TaskResultStatus, Workflow,
+};
+use fermata_core::{Event, Outcome};
+use fermata_store::IdempotencyRecord;
+use serde_json::{Value, json};
+
+#[derive(Debug, Clone)]
+pub enum Op {
+    Pause,
+    Resume,
+    Restart {
+        use_latest_definitions: bool,
+    },
+    Rerun(RerunWorkflowRequest),
+    Retry {
+        resume_subworkflow_tasks: bool,
+    },
+    Terminate {
+        reason: Option<String>,
+        trigger_failure_workflow: bool,
+    },
+    SkipTask {
+        reference: String,
+        request: SkipTaskRequest,
+    },
+    ResetCallbacks,
+    /// `POST /tasks` and `update-v2`: a full TaskResult, output replaced.
+    UpdateTask(TaskResult),
+    /// `POST /tasks/{wf}/{ref}/{status}[/sync]`: output merged.
+    UpdateByRef {
+        reference: String,
+        status: TaskResultStatus,
+        output: Json,
+        worker_id: Option<String>,
+        sync: bool,
+    },
+    /// `POST /tasks/{wf}/{status}/signal[/sync]`: completes the open WAIT task.
+    Signal {
+        status: TaskResultStatus,
+        output: Json,
+        sync: bool,
+    },
+    Decide,
+    Poll {
+        task_id: String,
+        worker_id: Option<String>,
+    },
+}
+
+impl Op {
+    pub fn name(&self) -> &'static str {
+        match self {
+            Op::Pause => "pause",
+            Op::Resume => "resume",
+            Op::Restart { .. } => "restart",
+            Op::Rerun(_) => "rerun",
+            Op::Retry { .. } => "retry",
+            Op::Terminate { .. } => "terminate",
+            Op::SkipTask { .. } => "skip_task",
+            Op::ResetCallbacks => "reset_callbacks",
+            Op::UpdateTask(_) => "update_task",
+            Op::UpdateByRef { .. } => "update_task_by_ref",
+            Op::Signal { .. } => "signal",
+            Op::Decide => "decide",
+            Op::Poll { .. } => "poll",
+        }
+    }
+
+    /// Signals are recorded in the execution's signal log; the engine's own decisions and a
+    /// worker's poll are not.
+    pub fn recorded(&self) -> bool {
+        !matches!(self, Op::Decide | Op::Poll { .. })
+    }
+
+    /// The parameters as they appear in the signal log.
+    pub fn params(&self) -> Value {
+        match self {
+            Op::Pause | Op::Resume | Op::ResetCallbacks | Op::Decide => json!({}),
+            Op::Restart {
+                use_latest_definitions,
+            } => {
+                json!({"useLatestDefinitions": use_latest_definitions})
+            }
+            Op::Rerun(r) => serde_json::to_value(r).unwrap_or_default(),
+            Op::Retry {
+                resume_subworkflow_tasks,
+            } => {
+                json!({"resumeSubworkflowTasks": resume_subworkflow_tasks})
+            }
+            Op::Terminate {
+                reason,
+                trigger_failure_workflow,
+            } => {
+                json!({"reason": reason, "triggerFailureWorkflow": trigger_failure_workflow})
+            }
+            Op::SkipTask { reference, request } => {
+                json!({"taskReferenceName": reference, "request": request})
+            }
+            Op::UpdateTask(r) => json!({
+                "taskId": r.task_id, "status": r.status, "outputData": r.output_data,
+                "reasonForIncompletion": r.reason_for_incompletion, "workerId": r.worker_id,
+            }),
+            Op::UpdateByRef {
+                reference,
+                status,
+                output,
+                worker_id,
+                ..
+            } => json!({
+                "taskReferenceName": reference, "status": status, "output": output, "workerId": worker_id,
+            }),
+            Op::Signal { status, output, .. } => json!({"status": status, "output": output}),
+            Op::Poll { task_id, worker_id } => json!({"taskId": task_id, "workerId": worker_id}),
+        }
+    }
+
+    /// The decider event for this op against the loaded execution. `Ok(None)`: nothing to
+    /// apply (an async signal with no waiting task, as Conductor accepts it).
+    pub fn event(&self, wf: &Workflow) -> Result<Option<Event>> {
+        let event = match self.clone() {
+            Op::Pause => Event::Pause,
+            Op::Resume => Event::Resume,
+            // The latest definition is resolved by the engine, which has the store.
+            Op::Restart { .. } => Event::Restart { latest: None },
+            Op::Rerun(r) => Event::Rerun(r),
+            Op::Retry {
+                resume_subworkflow_tasks,
+            } => Event::Retry {
+                resume_subworkflow_tasks,
+            },
+            Op::Terminate {
+                reason,
+                trigger_failure_workflow,
+            } => Event::Terminate {
+                reason,
+                trigger_failure_workflow,
+            },
+            Op::SkipTask { reference, request } => Event::SkipTask { reference, request },
+            Op::ResetCallbacks => Event::ResetCallbacks,
+            Op::Decide => Event::Decide,
+            Op::Poll { task_id, worker_id } => Event::TaskPolled { task_id, worker_id },
+            Op::UpdateTask(r) => {
+                let status = r
+                    .status
+                    .ok_or_else(|| Error::bad_request("TaskResult status cannot be null"))?;
+                Event::TaskUpdated(TaskUpdate {
+                    task_id: r.task_id,
+                    status,
+                    output: OutputChange::Replace(r.output_data),
+                    reason_for_incompletion: r.reason_for_incompletion,
+                    worker_id: r.worker_id,
+                    callback_after_seconds: r.callback_after_seconds,
+                    logs: r.logs,
+                    extend_lease: r.extend_lease,
+                })
+            }
+            // Conductor OSS answers an empty 200 when no task is waiting; fermata says 404.
+            Op::UpdateByRef {
+                reference,
+                status,
+                output,
+                worker_id,
+                ..
+            } => {
+                let task = pending_task_by_ref(wf, &reference).ok_or_else(|| {
+                    Error::not_found(format!(
+                        "Found no running task {reference} of workflow {} to update",
+                        wf.workflow_id
+                    ))
+                })?;
+                merged_update(task, status, output, worker_id)
+            }
+            Op::Signal {
+                status,
+                output,
+                sync,
+            } => match blocked_wait_task(wf) {
+                Some(task) => merged_update(task, status, output, None),
+                None if sync => {
+                    return Err(Error::not_found(format!(
+                        "Found no blocked task in workflow {} to signal",
+                        wf.workflow_id
+                    )));
+                }
+                None => return Ok(None),
+            },
+        };
+        Ok(Some(event))
+    }
+
+    /// What the caller is answered once the change is durable.
+    pub fn reply(&self, wf: &Workflow, outcome: &Outcome) -> Reply {
+        match self {
+            Op::Restart { .. } | Op::Retry { .. } => Reply::NoContent,
+            Op::Rerun(_) => Reply::Text(wf.workflow_id.clone()),
+            Op::UpdateTask(r) => Reply::Text(outcome.task_id.clone().unwrap_or(r.task_id.clone())),
+            Op::UpdateByRef { sync: false, .. } => {
+                Reply::Text(outcome.task_id.clone().unwrap_or_default())
+            }
+            Op::UpdateByRef { sync: true, .. } => {
+                Reply::Json(serde_json::to_value(wf).unwrap_or_default())
+            }
+            Op::Signal { sync: true, .. } => {
+                let mut body = serde_json::to_value(wf).unwrap_or_default();
+                if let Value::Object(m) = &mut body {
+                    m.insert("responseType".into(), json!("TARGET_WORKFLOW"));
+                    m.insert("targetWorkflowId".into(), json!(wf.workflow_id));
+                    m.insert("targetWorkflowStatus".into(), json!(wf.status));
+                }
+                Reply::Json(body)
+            }
+            Op::Poll { .. } => Reply::Task(
+                outcome
+                    .task_id
+                    .as_deref()
+                    .and_then(|id| wf.task(id))
+                    .cloned()
+                    .map(Box::new),
+            ),
+            _ => Reply::Ok,
+        }
+    }
+}
+
+fn merged_update(
+    task: &Task,
+    status: TaskResultStatus,
+    output: Json,
+    worker_id: Option<String>,
+) -> Event {
+    Event::TaskUpdated(TaskUpdate {
+        task_id: task.task_id.clone(),
+        status,
+        output: OutputChange::Merge(output),
+        reason_for_incompletion: None,
+        worker_id,
+        callback_after_seconds: task.callback_after_seconds,
+        logs: vec![],
+        extend_lease: false,
+    })
+}
+
+/// A successful answer, before HTTP.
+#[derive(Debug, Clone)]
+pub enum Reply {
+    /// 200, empty body.
+    Ok,
+    /// 204.
+    NoContent,
+    /// 200 `text/plain` (ids, as Conductor sends them).
+    Text(String),
+    Json(Value),
+    /// A polled task, or nothing (204).
+    Task(Option<Box<Task>>),
+    /// The first answer to a repeated Idempotency-Key.
+    Replayed(IdempotencyRecord),
+}
+
+pub struct Rendered {
+    pub status: u16,
+    pub content_type: Option<&'static str>,
+    pub body: Vec<u8>,
+}
+
+pub const TEXT: &str = "text/plain;charset=UTF-8";
+pub const JSON: &str = "application/json";
+
+impl Reply {
+    pub fn render(&self) -> Rendered {
+        let (status, content_type, body) = match self {
+            Reply::Ok => (200, None, vec![]),
+            Reply::NoContent | Reply::Task(None) => (204, None, vec![]),
+            Reply::Text(s) => (200, Some(TEXT), s.as_bytes().to_vec()),
+            Reply::Json(v) => (200, Some(JSON), serde_json::to_vec(v).unwrap_or_default()),
+            Reply::Task(Some(t)) => (200, Some(JSON), serde_json::to_vec(t).unwrap_or_default()),
+            Reply::Replayed(r) => {
+                let ct = match r.content_type.as_deref() {
+                    Some(ct) if ct.starts_with("text/") => Some(TEXT),
+                    Some(_) => Some(JSON),
+                    None => None,
+                };
+                (r.status, ct, r.body.clone())
+            }
+        };
+        Rendered {
+            status,
+            content_type,
+            body,
+        }
+    }
+}
