@@ -16,12 +16,20 @@ impl IntoResponse for Error {
     fn into_response(self) -> Response {
         let status = axum::http::StatusCode::from_u16(self.status)
             .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        (
+        let mut response = (
             status,
             [("content-type", "application/json")],
             self.to_json(),
         )
-            .into_response()
+            .into_response();
+        // The unread rest of an oversized body makes the connection unusable: say so, or a
+        // keep-alive client sends its next request into it.
+        if self.status == 413 {
+            response
+                .headers_mut()
+                .insert("connection", axum::http::HeaderValue::from_static("close"));
+        }
+        response
     }
 }
 
