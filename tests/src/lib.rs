@@ -7,7 +7,7 @@
 use reqwest::{Method, StatusCode};
 use serde_json::{Value, json};
 use std::net::TcpListener;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -15,16 +15,23 @@ pub fn binary() -> PathBuf {
     if let Ok(path) = std::env::var("FERMATA_BIN") {
         return PathBuf::from(path);
     }
+    // Tests run from target/<profile>/deps/, binaries from target/<profile>/.
     let exe = std::env::current_exe().expect("current exe");
-    // target/<profile>/deps/<test> -> target/<profile>/fermata
-    let profile_dir = exe.parent().and_then(Path::parent).expect("profile dir");
-    let bin = profile_dir.join("fermata");
-    assert!(
-        bin.exists(),
-        "{} is missing: run `cargo build -p fermata` first or set FERMATA_BIN",
-        bin.display()
-    );
-    bin
+    let dir = exe.parent().expect("exe dir");
+    let candidates = [
+        dir.join("fermata"),
+        dir.parent().map(|p| p.join("fermata")).unwrap_or_default(),
+    ];
+    candidates
+        .iter()
+        .find(|p| p.is_file())
+        .cloned()
+        .unwrap_or_else(|| {
+            panic!(
+                "no fermata binary next to {}: run `cargo build -p fermata` (same profile) first or set FERMATA_BIN",
+                exe.display()
+            )
+        })
 }
 
 fn free_port() -> u16 {
@@ -122,6 +129,10 @@ impl Server {
             );
             tokio::time::sleep(Duration::from_millis(50)).await;
         }
+    }
+
+    pub fn pid(&self) -> Option<u32> {
+        self.child.as_ref().map(Child::id)
     }
 
     /// SIGKILL: no chance to flush anything.

@@ -173,3 +173,54 @@ async fn definitions_directory_is_loaded_at_start() {
     let def = s.get("/metadata/workflow/from_dir").await.json();
     assert_eq!(def["version"], 3);
 }
+
+#[tokio::test]
+async fn the_shipped_example_definitions_load_and_run() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("../definitions");
+    let s = Server::start_with(&["--definitions", dir.to_str().unwrap()]).await;
+    let id = s
+        .start_workflow("order_fulfillment", json!({"orderId": "o-1", "amount": 12}))
+        .await;
+    assert_eq!(
+        s.complete(&id, "charge", json!({"charged": 12}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        s.complete(&id, "approval", json!({"approvedBy": "ann"}))
+            .await
+            .status,
+        200
+    );
+    assert_eq!(
+        s.complete(&id, "ship", json!({"trackingNumber": "T1"}))
+            .await
+            .status,
+        200
+    );
+    let wf = s.workflow(&id).await;
+    assert_eq!(wf["status"], "COMPLETED");
+    assert_eq!(
+        wf["output"],
+        json!({"orderId": "o-1", "approvedBy": "ann", "trackingNumber": "T1"})
+    );
+    // Terminating with triggerFailureWorkflow starts the cleanup it names.
+    let id = s
+        .start_workflow("order_fulfillment", json!({"orderId": "o-2"}))
+        .await;
+    s.delete(&format!(
+        "/workflow/{id}?reason=cancelled&triggerFailureWorkflow=true"
+    ))
+    .await;
+    let cleanup = s.workflow(&id).await["output"]["conductor.failure_workflow"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    let wf = s.workflow(&cleanup).await;
+    assert_eq!(wf["workflowName"], "order_cleanup");
+    assert_eq!(
+        wf["tasks"][0]["inputData"],
+        json!({"orderId": "o-2", "failedWorkflowId": id, "reason": "cancelled"})
+    );
+}

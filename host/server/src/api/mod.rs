@@ -9,7 +9,8 @@ use crate::engine::{Engine, Reply};
 use crate::error::Error;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
-use axum::http::{Method, Uri};
+use axum::extract::OriginalUri;
+use axum::http::Method;
 use axum::routing::{delete, get, post, put};
 use std::sync::Arc;
 
@@ -140,11 +141,11 @@ async fn no_auth() -> Error {
     Error::not_found("Authentication is not configured on this server")
 }
 
-async fn not_found(method: Method, uri: Uri) -> Error {
+async fn not_found(method: Method, OriginalUri(uri): OriginalUri) -> Error {
     Error::not_found(format!("No endpoint {method} {}", uri.path()))
 }
 
-async fn method_not_allowed(method: Method, uri: Uri) -> Error {
+async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Error {
     Error::new(
         405,
         format!(

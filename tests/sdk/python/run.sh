@@ -1,0 +1,30 @@
+#!/usr/bin/env bash
+# Run fermata's Python SDK compatibility suite (official conductor-python, pinned).
+#
+#   tests/sdk/python/run.sh [extra pytest args...]
+#
+# FERMATA_BIN    server binary to test      (default: <repo>/target/debug/fermata)
+# FERMATA_VENV   virtualenv for the SDK     (default: <repo>/target/sdk-venv; created if missing)
+# PYTHON         interpreter for the venv   (default: python3)
+set -euo pipefail
+
+here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
+repo="$(cd "$here/../../.." && pwd)"
+venv="${FERMATA_VENV:-$repo/target/sdk-venv}"
+export FERMATA_BIN="${FERMATA_BIN:-$repo/target/debug/fermata}"
+
+if [[ ! -x "$FERMATA_BIN" ]]; then
+    echo "run.sh: fermata binary not found at $FERMATA_BIN (build it, or set FERMATA_BIN)" >&2
+    exit 2
+fi
+
+if [[ ! -x "$venv/bin/python" ]]; then
+    echo "run.sh: creating venv $venv" >&2
+    "${PYTHON:-python3}" -m venv "$venv"
+fi
+# Quiet and quick when everything is already installed at the pinned versions.
+"$venv/bin/python" -m pip install --quiet --disable-pip-version-check -r "$here/requirements.txt"
+
+cd "$here"
+export PYTHONDONTWRITEBYTECODE=1
+exec "$venv/bin/python" -m pytest -q "$@"
