@@ -3,6 +3,7 @@
 mod api;
 mod engine;
 mod error;
+mod ui;
 
 use anyhow::Context;
 use clap::{Parser, Subcommand};

@@ -122,6 +122,7 @@ pub fn router(engine: Arc<Engine>, max_body_bytes: usize) -> Router {
     Router::new()
         .nest("/api", api)
         .route("/health", get(health))
+        .merge(crate::ui::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(tower_http::trace::TraceLayer::new_for_http())
