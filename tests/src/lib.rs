@@ -4,7 +4,10 @@
 //! The binary is `$FERMATA_BIN`, or `fermata` next to the test executable's profile
 //! directory (`target/debug/fermata` for `cargo test`); build it first (`cargo build`).
 
+pub mod peers;
+
 use reqwest::{Method, StatusCode};
+
 use serde_json::{Value, json};
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -98,6 +101,7 @@ impl Server {
                 self.dir.path().join("fermata.db").display()
             ))
             .args(&self.extra_args)
+            .args(self.shared_plugin_cache())
             .env("FERMATA_LOG", "info")
             .stdout(log.try_clone().expect("log"))
             .stderr(log)
@@ -133,6 +137,16 @@ impl Server {
 
     pub fn pid(&self) -> Option<u32> {
         self.child.as_ref().map(Child::id)
+    }
+
+    /// Tests share one compiled-plugin cache (it is keyed by content and engine), so each
+    /// server does not compile the builtin plugins again; a test that names its own keeps it.
+    fn shared_plugin_cache(&self) -> Vec<String> {
+        if self.extra_args.iter().any(|a| a == "--plugin-cache") {
+            return vec![];
+        }
+        let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../target/test-plugin-cache");
+        vec!["--plugin-cache".into(), dir.display().to_string()]
     }
 
     /// SIGKILL: no chance to flush anything.

@@ -94,6 +94,7 @@ impl From<StoreError> for Error {
     fn from(e: StoreError) -> Error {
         match e {
             StoreError::AlreadyExists(m) => Error::conflict(m),
+            StoreError::NotFound(m) => Error::not_found(m),
             StoreError::Conflict(id) => Error {
                 retryable: true,
                 ..Error::conflict(format!(

@@ -3,6 +3,8 @@
 mod api;
 mod engine;
 mod error;
+mod events;
+mod plugins;
 mod ui;
 
 use anyhow::Context;
@@ -51,6 +53,53 @@ struct ServeArgs {
     /// Largest request body accepted, in bytes.
     #[arg(long, env = "FERMATA_MAX_BODY_BYTES", default_value_t = 8 * 1024 * 1024)]
     max_body_bytes: usize,
+    /// A directory of plugins (`*.wasm` components) providing more task types.
+    #[arg(long, env = "FERMATA_PLUGINS_DIR")]
+    plugins_dir: Option<PathBuf>,
+    /// Where compiled plugins are cached (default: `fermata-cache` beside the database).
+    #[arg(long, env = "FERMATA_PLUGIN_CACHE")]
+    plugin_cache: Option<PathBuf>,
+    /// Non-public addresses plugins' HTTP calls may reach: `loopback`, `private`,
+    /// `link-local`, `any`, addresses, CIDRs, host names, `*.domain` (comma-separated).
+    #[arg(long, env = "FERMATA_ALLOW_HTTP", value_delimiter = ',')]
+    allow_http: Vec<String>,
+    /// Kafka bootstrap servers plugins may publish to (`host:port`, comma-separated, or `any`).
+    #[arg(long, env = "FERMATA_ALLOW_KAFKA", value_delimiter = ',')]
+    allow_kafka: Vec<String>,
+    /// Kafka brokers behind `kafka:` event sinks and event handlers.
+    #[arg(long, env = "FERMATA_EVENT_KAFKA_BROKERS")]
+    event_kafka_brokers: Option<String>,
+    /// Capabilities granted to a plugin that is not builtin: `TYPE=http,kafka,events`
+    /// (repeat the flag, or separate with `;` in the environment).
+    #[arg(long, env = "FERMATA_GRANT", value_delimiter = ';')]
+    grant: Vec<String>,
+    /// Wall-clock budget of one plugin execution, in milliseconds.
+    #[arg(long, env = "FERMATA_PLUGIN_TIMEOUT_MS", default_value_t = 60_000)]
+    plugin_timeout_ms: u64,
+    /// Memory limit of one plugin instance, in MiB.
+    #[arg(long, env = "FERMATA_PLUGIN_MEMORY_MIB", default_value_t = 64)]
+    plugin_memory_mib: usize,
+    /// System tasks run at once on this host.
+    #[arg(long, env = "FERMATA_PLUGIN_CONCURRENCY", default_value_t = 32)]
+    plugin_concurrency: u32,
+}
+
+impl ServeArgs {
+    fn cache_dir(&self) -> PathBuf {
+        if let Some(dir) = &self.plugin_cache {
+            return dir.clone();
+        }
+        let db = self
+            .database_url
+            .strip_prefix("sqlite://")
+            .or_else(|| self.database_url.strip_prefix("sqlite:"))
+            .map(|p| p.split('?').next().unwrap_or(p))
+            .map(PathBuf::from)
+            .unwrap_or_default();
+        db.parent()
+            .map_or_else(|| PathBuf::from("."), Path::to_path_buf)
+            .join("fermata-cache")
+    }
 }
 
 fn main() -> anyhow::Result<()> {
@@ -77,15 +126,57 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     let (stop, stopped) = watch::channel(false);
     let engine = Engine::new(store.clone(), stopped);
+
+    let limits = fermata_wasm::Limits {
+        memory_bytes: args.plugin_memory_mib.max(1) << 20,
+        deadline: std::time::Duration::from_millis(args.plugin_timeout_ms.max(1)),
+        concurrency: args.plugin_concurrency.max(1),
+    };
+    let host = fermata_wasm::HostConfig {
+        http: fermata_wasm::policy::HttpPolicy::parse(&args.allow_http)
+            .map_err(anyhow::Error::msg)?,
+        kafka: fermata_wasm::policy::KafkaPolicy::parse(&args.allow_kafka),
+        event_brokers: args.event_kafka_brokers.clone(),
+    };
+    let runtime = Arc::new(fermata_wasm::PluginRuntime::new(
+        limits,
+        host,
+        Some(args.cache_dir()),
+        &args.grant,
+    )?);
+    let plugins = plugins::Plugins::new(runtime, engine.clone(), store.clone());
+    plugins.load_all(args.plugins_dir.as_deref()).await?;
     if let Some(dir) = &args.definitions {
         load_definitions(&engine, dir).await?;
     }
+    let events = events::Events::new(
+        engine.clone(),
+        store.clone(),
+        args.event_kafka_brokers.clone(),
+    );
+    events.start_listeners().await;
+
     let timers = tokio::spawn(engine.clone().run_timers());
+    let lease = limits.deadline + std::time::Duration::from_secs(30);
+    let executor = tokio::spawn(
+        plugins
+            .clone()
+            .run_executor(limits.concurrency as usize, lease),
+    );
+    let event_queues = tokio::spawn(events.clone().run_queues());
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
     tracing::info!(address = %listener.local_addr()?, database = %args.database_url, "fermata is serving");
-    let app = api::router(engine.clone(), args.max_body_bytes);
+    let app = api::router(
+        api::App {
+            engine: engine.clone(),
+            plugins,
+            events,
+        },
+        args.max_body_bytes,
+    );
+
     axum::serve(
         listener,
         app.into_make_service_with_connect_info::<SocketAddr>(),
@@ -97,6 +188,9 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
     .await?;
     let _ = timers.await;
+    let _ = executor.await;
+    let _ = event_queues.await;
+
     store.close().await;
     tracing::info!("stopped");
     Ok(())

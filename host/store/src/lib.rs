@@ -4,6 +4,7 @@
 mod sqlite;
 
 use async_trait::async_trait;
+use fermata_core::model::events::EventHandler;
 use fermata_core::model::{TaskDef, TaskExecLog, Workflow, WorkflowDef, WorkflowStatus};
 use fermata_core::search::WorkflowQuery;
 use serde::{Deserialize, Serialize};
@@ -18,6 +19,9 @@ pub enum StoreError {
     Conflict(String),
     #[error("{0}")]
     AlreadyExists(String),
+    #[error("{0}")]
+    NotFound(String),
+
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     #[error("database error: {0}")]
@@ -119,6 +123,23 @@ pub struct IdempotencyRecord {
     pub created: i64,
 }
 
+/// A message for one of fermata's own event queues.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct NewEvent {
+    pub queue: String,
+    pub message_id: String,
+    pub payload: String,
+}
+
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct EventRow {
+    pub id: i64,
+    pub queue: String,
+    pub message_id: String,
+    pub payload: String,
+    pub created: i64,
+}
+
 /// Everything one event changes, written in one transaction.
 #[derive(Debug, Default)]
 pub struct Commit {
@@ -127,6 +148,7 @@ pub struct Commit {
     pub logs: Vec<(String, TaskExecLog)>,
     pub signals: Vec<SignalRecord>,
     pub idempotency: Option<IdempotencyRecord>,
+    pub events: Vec<NewEvent>,
 }
 
 impl Commit {
@@ -136,6 +158,7 @@ impl Commit {
             && self.logs.is_empty()
             && self.signals.is_empty()
             && self.idempotency.is_none()
+            && self.events.is_empty()
     }
 }
 
@@ -143,6 +166,7 @@ impl Commit {
 pub struct Claimed {
     pub task_id: String,
     pub workflow_id: String,
+    pub queue: String,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
@@ -205,6 +229,14 @@ pub trait Store: Send + Sync + 'static {
     async fn claim(&self, queue: &str, count: u32, now: i64, lease_ms: i64)
     -> Result<Vec<Claimed>>;
     fn release(&self, task_ids: &[String]);
+    /// Like [`Store::claim`], over every queue whose name starts with `prefix`.
+    async fn claim_prefix(
+        &self,
+        prefix: &str,
+        count: u32,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<Claimed>>;
     async fn queue_size(&self, queue: &str) -> Result<i64>;
     async fn queue_sizes(&self) -> Result<HashMap<String, i64>>;
     /// Executions whose `next_wake_at` has come.
@@ -216,4 +248,21 @@ pub trait Store: Send + Sync + 'static {
     async fn task_logs(&self, task_id: &str) -> Result<Vec<TaskExecLog>>;
     async fn signals(&self, workflow_id: &str) -> Result<Vec<SignalRecord>>;
     async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>>;
+
+    // ---- plugins ----
+    async fn put_plugin(&self, task_type: &str, wasm: &[u8], sha256: &str, now: i64) -> Result<()>;
+    /// Every plugin registered at run time: (task type, component bytes).
+    async fn stored_plugins(&self) -> Result<Vec<(String, Vec<u8>)>>;
+
+    // ---- event queues and handlers ----
+    async fn pending_events(&self, limit: u32) -> Result<Vec<EventRow>>;
+    async fn mark_events_processed(&self, ids: &[i64], now: i64) -> Result<()>;
+    /// Messages of one queue, newest first (for inspection).
+    async fn queue_events(&self, queue: &str, limit: u32) -> Result<Vec<EventRow>>;
+    /// `create`: fail if it exists; otherwise fail if it does not.
+    async fn put_event_handler(&self, handler: &EventHandler, create: bool) -> Result<()>;
+    async fn event_handlers(&self) -> Result<Vec<EventHandler>>;
+    async fn delete_event_handler(&self, name: &str) -> Result<bool>;
+    async fn kafka_offsets(&self, topic: &str) -> Result<HashMap<i32, i64>>;
+    async fn save_kafka_offset(&self, topic: &str, partition: i32, next_offset: i64) -> Result<()>;
 }

@@ -3,10 +3,11 @@
 //! commit does not take the others down), and a pool of readers.
 
 use crate::{
-    Claimed, Commit, DefSummary, ExecutionWrite, IdempotencyRecord, QueueOp, Result, SignalRecord,
-    Store, StoreError, Stored,
+    Claimed, Commit, DefSummary, EventRow, ExecutionWrite, IdempotencyRecord, QueueOp, Result,
+    SignalRecord, Store, StoreError, Stored,
 };
 use async_trait::async_trait;
+use fermata_core::model::events::EventHandler;
 use fermata_core::model::{Task, TaskDef, TaskExecLog, Workflow, WorkflowDef, WorkflowStatus};
 use fermata_core::search::{SortField, WorkflowQuery};
 use sqlx::sqlite::{
@@ -201,6 +202,14 @@ async fn apply_commit(conn: &mut SqliteConnection, commit: Commit) -> Result<()>
         .execute(&mut *conn)
         .await?;
     }
+    for e in commit.events {
+        sqlx::query("INSERT INTO events (queue, message_id, payload, created) VALUES (?, ?, ?, strftime('%s','now') * 1000)")
+            .bind(e.queue)
+            .bind(e.message_id)
+            .bind(e.payload)
+            .execute(&mut *conn)
+            .await?;
+    }
     if let Some(r) = commit.idempotency {
         sqlx::query(
             "INSERT OR IGNORE INTO idempotency (key, fingerprint, status, content_type, body, created)
@@ -306,11 +315,45 @@ async fn write_execution(conn: &mut SqliteConnection, write: ExecutionWrite) -> 
     Ok(())
 }
 
+/// Read a few more entries than asked so ones other pollers hold can be passed over.
+fn claim_window(count: u32) -> i64 {
+    i64::from(count) * 2 + 16
+}
+
 fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
     serde_json::from_str(json).map_err(corrupt)
 }
 
 impl SqliteStore {
+    fn take_unclaimed(
+        &self,
+        rows: Vec<sqlx::sqlite::SqliteRow>,
+        count: u32,
+        lease_ms: i64,
+    ) -> Vec<Claimed> {
+        let lease = Duration::from_millis(lease_ms.max(0) as u64);
+        let mut claimed = self.claimed.lock().expect("claim set poisoned");
+        let now = Instant::now();
+        claimed.retain(|_, until| *until > now);
+        let mut out = Vec::new();
+        for row in rows {
+            if out.len() >= count as usize {
+                break;
+            }
+            let task_id: String = row.get(0);
+            if claimed.contains_key(&task_id) {
+                continue;
+            }
+            claimed.insert(task_id.clone(), now + lease);
+            out.push(Claimed {
+                task_id,
+                workflow_id: row.get(1),
+                queue: row.get(2),
+            });
+        }
+        out
+    }
+
     async fn tasks_of(&self, id: &str) -> Result<Vec<(String, String)>> {
         let rows =
             sqlx::query("SELECT id, json FROM tasks WHERE workflow_id = ? ORDER BY seq, rowid")
@@ -676,36 +719,34 @@ impl Store for SqliteStore {
         now: i64,
         lease_ms: i64,
     ) -> Result<Vec<Claimed>> {
-        // Read a few more than asked so entries other pollers hold can be passed over.
-        let window = i64::from(count) * 2 + 16;
         let rows = sqlx::query(
-            "SELECT task_id, workflow_id FROM queue WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, rowid LIMIT ?",
+            "SELECT task_id, workflow_id, queue FROM queue WHERE queue = ? AND visible_at <= ? ORDER BY visible_at, rowid LIMIT ?",
         )
         .bind(queue)
         .bind(now)
-        .bind(window)
+        .bind(claim_window(count))
         .fetch_all(&self.reader)
         .await?;
-        let lease = Duration::from_millis(lease_ms.max(0) as u64);
-        let mut claimed = self.claimed.lock().expect("claim set poisoned");
-        let instant = Instant::now();
-        claimed.retain(|_, at| instant.duration_since(*at) < lease);
-        let mut out = Vec::new();
-        for row in rows {
-            if out.len() >= count as usize {
-                break;
-            }
-            let task_id: String = row.get(0);
-            if claimed.contains_key(&task_id) {
-                continue;
-            }
-            claimed.insert(task_id.clone(), instant);
-            out.push(Claimed {
-                task_id,
-                workflow_id: row.get(1),
-            });
-        }
-        Ok(out)
+        Ok(self.take_unclaimed(rows, count, lease_ms))
+    }
+
+    async fn claim_prefix(
+        &self,
+        prefix: &str,
+        count: u32,
+        now: i64,
+        lease_ms: i64,
+    ) -> Result<Vec<Claimed>> {
+        let rows = sqlx::query(
+            "SELECT task_id, workflow_id, queue FROM queue WHERE queue >= ? AND queue < ? AND visible_at <= ? ORDER BY visible_at, rowid LIMIT ?",
+        )
+        .bind(prefix)
+        .bind(format!("{prefix}\u{10FFFF}"))
+        .bind(now)
+        .bind(claim_window(count))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(self.take_unclaimed(rows, count, lease_ms))
     }
 
     fn release(&self, task_ids: &[String]) {
@@ -813,5 +854,139 @@ impl Store for SqliteStore {
             body: r.get(3),
             created: r.get(4),
         }))
+    }
+
+    async fn put_plugin(&self, task_type: &str, wasm: &[u8], sha256: &str, now: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO plugins (task_type, wasm, sha256, created) VALUES (?, ?, ?, ?)
+             ON CONFLICT (task_type) DO UPDATE SET wasm = excluded.wasm, sha256 = excluded.sha256, created = excluded.created",
+        )
+        .bind(task_type)
+        .bind(wasm)
+        .bind(sha256)
+        .bind(now)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn stored_plugins(&self) -> Result<Vec<(String, Vec<u8>)>> {
+        let rows = sqlx::query("SELECT task_type, wasm FROM plugins ORDER BY task_type")
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn pending_events(&self, limit: u32) -> Result<Vec<EventRow>> {
+        let rows = sqlx::query(
+            "SELECT id, queue, message_id, payload, created FROM events WHERE processed IS NULL ORDER BY id LIMIT ?",
+        )
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(event_row).collect())
+    }
+
+    async fn mark_events_processed(&self, ids: &[i64], now: i64) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        for id in ids {
+            sqlx::query("UPDATE events SET processed = ? WHERE id = ?")
+                .bind(now)
+                .bind(id)
+                .execute(&mut *tx)
+                .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn queue_events(&self, queue: &str, limit: u32) -> Result<Vec<EventRow>> {
+        let rows = sqlx::query(
+            "SELECT id, queue, message_id, payload, created FROM events WHERE queue = ? ORDER BY id DESC LIMIT ?",
+        )
+        .bind(queue)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows.into_iter().map(event_row).collect())
+    }
+
+    async fn put_event_handler(&self, handler: &EventHandler, create: bool) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        let exists = sqlx::query("SELECT 1 FROM event_handlers WHERE name = ?")
+            .bind(&handler.name)
+            .fetch_optional(&mut *tx)
+            .await?
+            .is_some();
+        if create && exists {
+            return Err(StoreError::AlreadyExists(format!(
+                "EventHandler with name {} already exists!",
+                handler.name
+            )));
+        }
+        if !create && !exists {
+            return Err(StoreError::NotFound(format!(
+                "EventHandler with name {} not found!",
+                handler.name
+            )));
+        }
+        sqlx::query(
+            "INSERT INTO event_handlers (name, event, active, json) VALUES (?, ?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET event = excluded.event, active = excluded.active, json = excluded.json",
+        )
+        .bind(&handler.name)
+        .bind(&handler.event)
+        .bind(handler.active)
+        .bind(serde_json::to_string(handler).map_err(corrupt)?)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn event_handlers(&self) -> Result<Vec<EventHandler>> {
+        let rows = sqlx::query("SELECT json FROM event_handlers ORDER BY name")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(|r| parse(r.get::<&str, _>(0))).collect()
+    }
+
+    async fn delete_event_handler(&self, name: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM event_handlers WHERE name = ?")
+            .bind(name)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn kafka_offsets(&self, topic: &str) -> Result<HashMap<i32, i64>> {
+        let rows = sqlx::query("SELECT partition, next_offset FROM kafka_offsets WHERE topic = ?")
+            .bind(topic)
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn save_kafka_offset(&self, topic: &str, partition: i32, next_offset: i64) -> Result<()> {
+        sqlx::query(
+            "INSERT INTO kafka_offsets (topic, partition, next_offset) VALUES (?, ?, ?)
+             ON CONFLICT (topic, partition) DO UPDATE SET next_offset = excluded.next_offset",
+        )
+        .bind(topic)
+        .bind(partition)
+        .bind(next_offset)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+}
+
+fn event_row(r: sqlx::sqlite::SqliteRow) -> EventRow {
+    EventRow {
+        id: r.get(0),
+        queue: r.get(1),
+        message_id: r.get(2),
+        payload: r.get(3),
+        created: r.get(4),
     }
 }

@@ -160,9 +160,20 @@ async fn claims_hand_each_entry_to_one_poller() {
     );
     s.release(&["t0".into()]);
     assert_eq!(s.claim("q", 5, 10, 60_000).await.unwrap()[0].task_id, "t0");
-    assert!(
-        s.claim("q", 5, 1, 0).await.unwrap().len() == 2,
-        "only visible entries; expired leases free"
+    assert_eq!(
+        s.claim("q", 5, 10, 60_000).await.unwrap(),
+        vec![],
+        "all held"
+    );
+    s.release(&["t0".into(), "t1".into(), "t2".into()]);
+    let short = s.claim("q", 5, 1, 50).await.unwrap();
+    assert_eq!(short.len(), 2, "only entries visible at that time");
+    assert!(s.claim("q", 5, 1, 50).await.unwrap().is_empty());
+    tokio::time::sleep(std::time::Duration::from_millis(80)).await;
+    assert_eq!(
+        s.claim("q", 5, 1, 50).await.unwrap().len(),
+        2,
+        "an expired lease frees its entry"
     );
 }
 

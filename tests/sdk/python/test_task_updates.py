@@ -10,15 +10,6 @@ from conductor.client.http.rest import ApiException
 
 import support
 
-# fermata only accepts SIMPLE tasks in definitions so far (system tasks are not built yet), so
-# registering a workflow with a WAIT task is answered 400. These tests keep asserting
-# Conductor's behaviour; strict xfail turns into a failure the day WAIT is supported, as a
-# reminder to drop the marker. Any other failure (an AssertionError) is reported as such.
-needs_wait_task = pytest.mark.xfail(
-    reason="fermata does not support WAIT system tasks yet (definition rejected with 400)",
-    raises=ApiException, strict=True)
-
-
 def start(wc, flow, a=1):
     return wc.start_workflow(StartWorkflowRequest(name=flow.name, version=1, input={"a": a}))
 
@@ -279,12 +270,15 @@ def _wait_flow(mc, make_flow):
     return name
 
 
-@needs_wait_task
 def test_wait_task_completed_by_ref_name(wc, tc, mc, make_flow):
     name = _wait_flow(mc, make_flow)
     wf_id = wc.start_workflow_by_name(name, {})
-    wf = support.get_workflow(wc, wf_id)
-    assert support.task_states(wf) == [("wait_ref", "IN_PROGRESS")]
+    # fermata's plugin executor starts the WAIT within milliseconds of the start (Conductor
+    # creates it IN_PROGRESS outright).
+    def started():
+        w = support.get_workflow(wc, wf_id)
+        return w if support.task_states(w) == [("wait_ref", "IN_PROGRESS")] else None
+    wf = support.wait_for(started, "the WAIT task to be IN_PROGRESS")
     assert wf.tasks[0].task_type == "WAIT"
     tc.update_task_by_ref_name(wf_id, "wait_ref", "COMPLETED", {"approved": True})
     wf = support.get_workflow(wc, wf_id)
@@ -292,7 +286,6 @@ def test_wait_task_completed_by_ref_name(wc, tc, mc, make_flow):
     assert wf.tasks[1].input_data == {"got": {"result": {"approved": True}}}
 
 
-@needs_wait_task
 def test_wait_task_signals(wc, mc, executor, make_flow):
     name = _wait_flow(mc, make_flow)
     # POST /api/tasks/{wf}/COMPLETED/signal (async): the first WAIT task is completed.

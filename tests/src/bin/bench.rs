@@ -1,11 +1,23 @@
-//! fermata-bench: start workflows whose one SIMPLE task is completed over real HTTP with
-//! `POST /api/tasks/{wf}/{ref}/COMPLETED`, at a chosen concurrency, and report throughput
-//! and latencies.
+//! fermata-bench, three measurements:
 //!
-//!     cargo run --release -p fermata-tests --bin fermata-bench -- --workflows 5000 --concurrency 32
+//! - `workflows` (the default): start workflows whose one SIMPLE task is completed over real
+//!   HTTP with `POST /api/tasks/{wf}/{ref}/COMPLETED`, at a chosen concurrency; report
+//!   workflows/s and latencies.
 //!
-//! Without `--url` it starts `target/release/fermata` (or `$FERMATA_BIN`) on a fresh SQLite
-//! database in a temporary directory.
+//!       cargo run --release -p fermata-tests --bin fermata-bench -- --workflows 5000 --concurrency 32
+//!
+//! - `plugin-overhead`: what the host adds to a plugin task: instantiate + execute of a
+//!   trivial plugin (NOOP), in microseconds.
+//!
+//!       cargo run --release -p fermata-tests --bin fermata-bench -- plugin-overhead --runs 5000
+//!
+//! - `cold-start`: from process start to the first 200 of `/health`, with every plugin
+//!   compiled (first start) and loaded from the on-disk cache (later starts).
+//!
+//!       cargo run --release -p fermata-tests --bin fermata-bench -- cold-start --starts 10
+//!
+//! They start `target/release/fermata` (or `$FERMATA_BIN`) on a fresh SQLite database in a
+//! temporary directory, unless `--url` names a running one (workflows only).
 
 use clap::Parser;
 use fermata_tests::Server;
@@ -15,6 +27,30 @@ use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 #[derive(Parser)]
+struct Cli {
+    #[command(subcommand)]
+    command: Option<Command>,
+    #[command(flatten)]
+    workflows: Args,
+}
+
+#[derive(clap::Subcommand)]
+enum Command {
+    /// Workflows completed by a signal over HTTP (the default).
+    Workflows(Args),
+    /// Instantiate + execute of a trivial plugin.
+    PluginOverhead {
+        #[arg(long, default_value_t = 5000)]
+        runs: usize,
+    },
+    /// Process start to first 200, plugins compiled and then cached.
+    ColdStart {
+        #[arg(long, default_value_t = 10)]
+        starts: usize,
+    },
+}
+
+#[derive(clap::Args)]
 struct Args {
     /// Workflows to run.
     #[arg(long, default_value_t = 5000)]
@@ -50,7 +86,126 @@ fn rss_kib(pid: u32, field: &str) -> Option<u64> {
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    let args = Args::parse();
+    let cli = Cli::parse();
+    match cli.command {
+        None => workflows(cli.workflows).await,
+        Some(Command::Workflows(args)) => workflows(args).await,
+        Some(Command::PluginOverhead { runs }) => plugin_overhead(runs).await,
+        Some(Command::ColdStart { starts }) => cold_start(starts).await,
+    }
+}
+
+fn micros(d: Duration) -> String {
+    format!("{:.1} µs", d.as_secs_f64() * 1e6)
+}
+
+async fn plugin_overhead(runs: usize) -> anyhow::Result<()> {
+    use fermata_wasm::{HostConfig, Limits, PluginRuntime, Source, TaskInfo};
+    let runtime = PluginRuntime::new(Limits::default(), HostConfig::default(), None, &[])?;
+    let prepared = runtime
+        .prepare(&fermata_tests::peers::plugin_wasm("noop"), Source::Builtin)
+        .await?;
+    runtime.install(prepared);
+    let input: serde_json::Map<String, serde_json::Value> =
+        json!({"orderId": 42, "items": [1, 2, 3]})
+            .as_object()
+            .cloned()
+            .unwrap();
+    let task = TaskInfo {
+        workflow_id: "wf".into(),
+        task_id: "t".into(),
+        reference_name: "noop".into(),
+        task_type: "NOOP".into(),
+        workflow_name: "bench".into(),
+        correlation_id: None,
+        attempt: 0,
+        now_ms: 0,
+    };
+    // Warm up caches and the allocator pool before measuring.
+    for _ in 0..200 {
+        runtime.execute(&task, &input).await?;
+    }
+    let mut samples = Vec::with_capacity(runs);
+    for _ in 0..runs {
+        let t = Instant::now();
+        let run = runtime.execute(&task, &input).await?;
+        samples.push(t.elapsed());
+        anyhow::ensure!(
+            matches!(
+                run.outcome,
+                fermata_core::decider::PluginOutcome::Completed(_)
+            ),
+            "{:?}",
+            run.outcome
+        );
+    }
+    samples.sort();
+    println!(
+        "fermata-bench plugin-overhead: {runs} runs of NOOP (instantiate + execute, one fresh instance each)"
+    );
+    println!(
+        "  median {}   p99 {}   max {}",
+        micros(percentile(&samples, 0.5)),
+        micros(percentile(&samples, 0.99)),
+        micros(samples[samples.len() - 1])
+    );
+    Ok(())
+}
+
+async fn cold_start(starts: usize) -> anyhow::Result<()> {
+    let dir = tempfile::tempdir()?;
+    let cache = dir.path().join("cache");
+    let mut times = Vec::new();
+    for n in 0..starts.max(2) {
+        let db = dir.path().join(format!("f{n}.db"));
+        let port = std::net::TcpListener::bind("127.0.0.1:0")?
+            .local_addr()?
+            .port();
+        let started = Instant::now();
+        let mut child = std::process::Command::new(fermata_tests::binary())
+            .args([
+                "serve",
+                "--listen",
+                &format!("127.0.0.1:{port}"),
+                "--database-url",
+                &format!("sqlite://{}", db.display()),
+            ])
+            .arg("--plugin-cache")
+            .arg(&cache)
+            .stdout(std::process::Stdio::null())
+            .stderr(std::process::Stdio::null())
+            .spawn()?;
+        let url = format!("http://127.0.0.1:{port}/health");
+        let http = reqwest::Client::new();
+        loop {
+            if let Ok(r) = http.get(&url).send().await
+                && r.status().is_success()
+            {
+                break;
+            }
+            tokio::time::sleep(Duration::from_millis(1)).await;
+        }
+        times.push(started.elapsed());
+        child.kill()?;
+        child.wait()?;
+    }
+    let first = times.remove(0);
+    times.sort();
+    println!("fermata-bench cold-start: process start to first 200 on /health, 4 builtin plugins");
+    println!(
+        "  first start (compiling plugins, filling the cache)  {}",
+        ms(first)
+    );
+    println!(
+        "  cached starts ({}): median {}   max {}",
+        times.len(),
+        ms(percentile(&times, 0.5)),
+        ms(times[times.len() - 1])
+    );
+    Ok(())
+}
+
+async fn workflows(args: Args) -> anyhow::Result<()> {
     let server = match &args.url {
         Some(_) => None,
         None => Some(Server::start().await),

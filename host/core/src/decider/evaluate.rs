@@ -108,6 +108,20 @@ pub(super) fn decide(wf: &mut Workflow, env: &mut dyn Env, fx: &mut Vec<Effect>)
                 i += 1;
                 continue;
             }
+            // A timed wait whose time has come completes (its timer fired, or fermata was
+            // down when it should have).
+            if task.status == TaskStatus::InProgress
+                && task.wait_timeout > 0
+                && task.wait_timeout <= env.now()
+            {
+                let now = env.now();
+                let task = &mut wf.tasks[i];
+                task.status = TaskStatus::Completed;
+                task.end_time = now;
+                task.update_time = now;
+                dequeue(task, fx);
+            }
+            let task = &wf.tasks[i];
             if !task.status.is_terminal() {
                 match check_task(task, env.now()) {
                     None => {

@@ -23,7 +23,7 @@ use std::fmt;
 
 pub use evaluate::failure_workflow_target;
 pub use schedule::{TaskKind, kind_of, queue_name};
-pub use tasks::{blocked_wait_task, pending_task_by_ref};
+pub use tasks::{async_complete, blocked_wait_task, pending_task_by_ref};
 pub use timeouts::next_wake;
 
 /// What the decider needs from the world, supplied by the host (and by tests).
@@ -68,6 +68,18 @@ pub enum Event {
         worker_id: Option<String>,
     },
     TaskUpdated(TaskUpdate),
+    /// The host begins running a system task's plugin (also again after a crash).
+    SystemTaskStarted {
+        task_id: String,
+        worker_id: Option<String>,
+    },
+    /// A plugin finished. `token` is the task's poll count when it started, so an outcome
+    /// computed for an attempt that has since been reset (rerun) is recognised as stale.
+    PluginFinished {
+        task_id: String,
+        token: i32,
+        outcome: PluginOutcome,
+    },
     Pause,
     Resume,
     /// `latest`: the latest definition (task definitions embedded) when
@@ -96,6 +108,8 @@ impl Event {
             Event::Decide => "decide",
             Event::TaskPolled { .. } => "poll",
             Event::TaskUpdated(_) => "update_task",
+            Event::SystemTaskStarted { .. } => "system_task_started",
+            Event::PluginFinished { .. } => "plugin_finished",
             Event::Pause => "pause",
             Event::Resume => "resume",
             Event::Restart { .. } => "restart",
@@ -108,7 +122,26 @@ impl Event {
     }
 }
 
+/// What a system-task plugin computed (the WIT `outcome`, with its JSON parsed). The
+/// decider decides what it means: asyncComplete, retries, durable timers.
+#[derive(Debug, Clone, PartialEq)]
+pub enum PluginOutcome {
+    Completed(Json),
+    Failed {
+        reason: String,
+        output: Json,
+        /// Never retried (FAILED_WITH_TERMINAL_ERROR).
+        terminal: bool,
+    },
+    WaitUntil {
+        at_ms: i64,
+        output: Json,
+    },
+    WaitForSignal(Json),
+}
+
 /// A new execution to create in the same commit (today: a failure workflow).
+
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewWorkflow {
     pub workflow_id: String,
@@ -207,6 +240,19 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
             tasks::poll(wf, &task_id, worker_id, env, &mut out)
         }
         Event::TaskUpdated(update) => tasks::update(wf, update, env, &mut out),
+        Event::SystemTaskStarted { task_id, worker_id } => {
+            tasks::system_started(wf, &task_id, worker_id, env, &mut out);
+            Ok(())
+        }
+        Event::PluginFinished {
+            task_id,
+            token,
+            outcome,
+        } => {
+            tasks::plugin_finished(wf, &task_id, token, outcome, env, &mut out);
+            Ok(())
+        }
+
         Event::Pause => signals::pause(wf),
         Event::Resume => signals::resume(wf, env, &mut out.effects),
         Event::Restart { latest } => signals::restart(wf, latest, env, &mut out.effects),

@@ -54,6 +54,16 @@ pub(super) fn dequeue(task: &Task, fx: &mut Vec<Effect>) {
 pub(super) fn task_input(wf: &Workflow, wt: &WorkflowTask, task_id: &str) -> crate::model::Json {
     let scope = Scope::of(wf).with_task_id(task_id);
     let mut input = scope.eval_map(&wt.input_parameters);
+    // Like Conductor's mappers, system tasks see their `asyncComplete` and `sink` as input.
+    if kind_of(wt) == TaskKind::System {
+        input
+            .entry("asyncComplete")
+            .or_insert(Value::Bool(wt.async_complete));
+        if let Some(sink) = &wt.sink {
+            input.insert("sink".into(), scope.eval(&Value::String(sink.clone())));
+        }
+    }
+
     if let Some(def) = &wt.task_definition {
         for (k, v) in &def.input_template {
             if input.get(k).is_none_or(Value::is_null) {

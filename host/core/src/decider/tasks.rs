@@ -4,7 +4,7 @@
 
 use super::evaluate::decide;
 use super::schedule::{TaskKind, dequeue, enqueue, kind_of};
-use super::{Effect, EngineError, Env, Outcome, OutputChange, TaskUpdate};
+use super::{Effect, EngineError, Env, Outcome, OutputChange, PluginOutcome, TaskUpdate};
 use crate::model::{Task, TaskResultStatus, TaskStatus, Workflow};
 
 pub(super) fn poll(
@@ -101,6 +101,114 @@ pub(super) fn update(
     }
     decide(wf, env, &mut out.effects);
     Ok(())
+}
+
+/// A system task's plugin is about to run: SCHEDULED becomes IN_PROGRESS. An IN_PROGRESS
+/// task still on its queue is one whose run was interrupted (a crash): it runs again. The
+/// queue entry stays until the outcome is applied, so a crash in between loses nothing.
+pub(super) fn system_started(
+    wf: &mut Workflow,
+    task_id: &str,
+    worker_id: Option<String>,
+    env: &mut dyn Env,
+    out: &mut Outcome,
+) {
+    let now = env.now();
+    let terminal_workflow = wf.status.is_terminal();
+    let Some(task) = wf.task_mut(task_id) else {
+        out.effects.push(Effect::Dequeue {
+            task_id: task_id.to_string(),
+        });
+        return;
+    };
+    if task.status.is_terminal()
+        || terminal_workflow
+        || kind_of(&task.workflow_task) != TaskKind::System
+    {
+        dequeue(task, &mut out.effects);
+        return;
+    }
+    task.status = TaskStatus::InProgress;
+    if task.start_time == 0 {
+        task.start_time = now;
+    }
+    task.worker_id = worker_id;
+    task.poll_count += 1;
+    task.update_time = now;
+    task.queue_wait_time = now - task.scheduled_time;
+    out.task_id = Some(task.task_id.clone());
+}
+
+/// Whether the host holds a system task IN_PROGRESS after its own work succeeded:
+/// `asyncComplete` from the task input when present, else from the workflow task.
+pub fn async_complete(task: &Task) -> bool {
+    task.input_data
+        .get("asyncComplete")
+        .and_then(|v| v.as_bool())
+        .unwrap_or(task.workflow_task.async_complete)
+}
+
+/// Apply what a plugin computed. An asyncComplete task and a wait stay IN_PROGRESS with the
+/// plugin's output until something completes them (or, for `wait-until`, the timer).
+pub(super) fn plugin_finished(
+    wf: &mut Workflow,
+    task_id: &str,
+    token: i32,
+    outcome: PluginOutcome,
+    env: &mut dyn Env,
+    out: &mut Outcome,
+) {
+    let now = env.now();
+    let terminal_workflow = wf.status.is_terminal();
+    let Some(task) = wf.task_mut(task_id) else {
+        out.effects.push(Effect::Dequeue {
+            task_id: task_id.to_string(),
+        });
+        return;
+    };
+    if task.status.is_terminal() || terminal_workflow {
+        dequeue(task, &mut out.effects);
+        return;
+    }
+    // Reset (rerun) or started again since this run began: the outcome belongs to nobody.
+    if task.status != TaskStatus::InProgress || task.poll_count != token {
+        return;
+    }
+    out.task_id = Some(task.task_id.clone());
+    task.update_time = now;
+    dequeue(task, &mut out.effects);
+    match outcome {
+        PluginOutcome::Completed(output) => {
+            task.output_data = output;
+            if !async_complete(task) {
+                task.status = TaskStatus::Completed;
+                task.end_time = now;
+            }
+        }
+        PluginOutcome::Failed {
+            reason,
+            output,
+            terminal,
+        } => {
+            task.output_data = output;
+            task.reason_for_incompletion = Some(reason);
+            task.status = if terminal {
+                TaskStatus::FailedWithTerminalError
+            } else {
+                TaskStatus::Failed
+            };
+            task.end_time = now;
+        }
+        PluginOutcome::WaitUntil { at_ms, output } => {
+            task.output_data = output;
+            task.wait_timeout = at_ms.max(1);
+            task.callback_after_seconds = ((at_ms - now).max(0) + 999) / 1000;
+        }
+        PluginOutcome::WaitForSignal(output) => {
+            task.output_data = output;
+        }
+    }
+    decide(wf, env, &mut out.effects);
 }
 
 /// The live task a reference name designates: the first non-terminal task with exactly that

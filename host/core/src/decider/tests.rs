@@ -1363,3 +1363,322 @@ fn errors_leave_the_execution_untouched() {
         assert_eq!(wf, before);
     }
 }
+
+// ---- system tasks run by plugins (§4, asyncComplete §4.6) ----
+
+fn system_def() -> WorkflowDef {
+    def(json!({"name": "sys", "tasks": [
+        {"name": "wait", "taskReferenceName": "w", "type": "WAIT", "inputParameters": {"duration": "${workflow.input.d}"}},
+        {"name": "call", "taskReferenceName": "h", "type": "HTTP", "asyncComplete": true},
+        {"name": "emit", "taskReferenceName": "e", "type": "EVENT", "sink": "conductor:${workflow.input.q}"}
+    ]}))
+}
+
+fn start_sys(env: &mut TestEnv) -> Workflow {
+    let mut new = new_workflow(system_def());
+    new.input.insert("d".into(), json!("5s"));
+    new.input.insert("q".into(), json!("replies"));
+    start(new, env).unwrap().0
+}
+
+fn run_plugin(
+    wf: &mut Workflow,
+    env: &mut TestEnv,
+    reference: &str,
+    outcome: PluginOutcome,
+) -> Outcome {
+    let id = open_id(wf, reference);
+    let started = apply(
+        wf,
+        Event::SystemTaskStarted {
+            task_id: id.clone(),
+            worker_id: Some("host".into()),
+        },
+        env,
+    )
+    .unwrap();
+    assert_eq!(started.task_id.as_deref(), Some(id.as_str()));
+    assert!(
+        !started
+            .effects
+            .iter()
+            .any(|e| matches!(e, Effect::Dequeue { .. })),
+        "the queue entry stays while it runs"
+    );
+    let token = wf.task(&id).unwrap().poll_count;
+    apply(
+        wf,
+        Event::PluginFinished {
+            task_id: id,
+            token,
+            outcome,
+        },
+        env,
+    )
+    .unwrap()
+}
+
+fn out(v: Value) -> Json {
+    v.as_object().unwrap().clone()
+}
+
+#[test]
+fn system_tasks_queue_by_type_and_see_their_async_complete_and_sink() {
+    let mut env = TestEnv::new();
+    let (wf, fx) = start(new_workflow(system_def()), &mut env).unwrap();
+    assert_eq!(enqueued(&fx), vec![("system:WAIT".into(), 0)]);
+    assert_eq!(wf.tasks[0].task_type, "WAIT");
+    assert_eq!(wf.tasks[0].input_data["asyncComplete"], json!(false));
+}
+
+#[test]
+fn a_timed_wait_completes_when_its_timer_fires() {
+    let mut env = TestEnv::new();
+    let mut wf = start_sys(&mut env);
+    let at = env.now + 5000;
+    let done = run_plugin(
+        &mut wf,
+        &mut env,
+        "w",
+        PluginOutcome::WaitUntil {
+            at_ms: at,
+            output: Json::new(),
+        },
+    );
+    assert!(
+        done.effects
+            .iter()
+            .any(|e| matches!(e, Effect::Dequeue { .. }))
+    );
+    let w = &wf.tasks[0];
+    assert_eq!(
+        (w.status, w.wait_timeout, w.callback_after_seconds),
+        (TaskStatus::InProgress, at, 5)
+    );
+    assert_eq!(next_wake(&wf), Some(at));
+    env.advance(4);
+    apply(&mut wf, Event::Decide, &mut env).unwrap();
+    assert_eq!(wf.tasks[0].status, TaskStatus::InProgress);
+    env.advance(1);
+    apply(&mut wf, Event::Decide, &mut env).unwrap();
+    assert_eq!(
+        statuses(&wf),
+        st(&[("w", TaskStatus::Completed), ("h", TaskStatus::Scheduled)])
+    );
+}
+
+#[test]
+fn a_signal_wait_completes_by_update_and_an_early_update_beats_the_timer() {
+    let mut env = TestEnv::new();
+    let mut wf = start_sys(&mut env);
+    let later = env.now + 60_000;
+    run_plugin(
+        &mut wf,
+        &mut env,
+        "w",
+        PluginOutcome::WaitUntil {
+            at_ms: later,
+            output: Json::new(),
+        },
+    );
+
+    assert_eq!(blocked_wait_task(&wf).unwrap().reference_task_name, "w");
+    let id = open_id(&wf, "w");
+    let Event::TaskUpdated(mut u) = update(&id, TaskResultStatus::Completed, json!({"ok": 1}))
+    else {
+        unreachable!()
+    };
+    u.output = OutputChange::Merge(out(json!({"ok": 1})));
+    apply(&mut wf, Event::TaskUpdated(u), &mut env).unwrap();
+    assert_eq!(wf.tasks[0].status, TaskStatus::Completed);
+    assert_eq!(wf.tasks[0].output_data, out(json!({"ok": 1})));
+}
+
+#[test]
+fn async_complete_keeps_the_task_in_progress_with_the_plugin_output() {
+    let mut env = TestEnv::new();
+    let mut wf = start_sys(&mut env);
+    run_plugin(
+        &mut wf,
+        &mut env,
+        "w",
+        PluginOutcome::WaitForSignal(Json::new()),
+    );
+    complete(&mut wf, &mut env, "w", json!({}));
+    let response = out(json!({"response": {"statusCode": 200}}));
+    run_plugin(
+        &mut wf,
+        &mut env,
+        "h",
+        PluginOutcome::Completed(response.clone()),
+    );
+    let h = wf.last_task_by_ref("h").unwrap();
+    assert_eq!(
+        (h.status, &h.output_data),
+        (TaskStatus::InProgress, &response)
+    );
+    // Not response-timed-out while held, whatever the time.
+    env.advance(100_000);
+    apply(&mut wf, Event::Decide, &mut env).unwrap();
+    assert_eq!(
+        wf.last_task_by_ref("h").unwrap().status,
+        TaskStatus::InProgress
+    );
+    // Completed by reference name: the output is merged, the response kept.
+    let id = open_id(&wf, "h");
+    let merge = Event::TaskUpdated(TaskUpdate {
+        task_id: id,
+        status: TaskResultStatus::Completed,
+        output: OutputChange::Merge(out(json!({"approved": true}))),
+        reason_for_incompletion: None,
+        worker_id: None,
+        callback_after_seconds: 0,
+        logs: vec![],
+        extend_lease: false,
+    });
+    apply(&mut wf, merge, &mut env).unwrap();
+    let h = wf.last_task_by_ref("h").unwrap();
+    assert_eq!(
+        h.output_data,
+        out(json!({"response": {"statusCode": 200}, "approved": true}))
+    );
+    let e = wf.last_task_by_ref("e").unwrap();
+    assert_eq!(
+        e.input_data["sink"],
+        json!("conductor:replies"),
+        "sink evaluated into the input"
+    );
+}
+
+#[test]
+fn plugin_failures_follow_the_retry_rules() {
+    let mut env = TestEnv::new();
+    let mut wf = start_sys(&mut env);
+    let fail = PluginOutcome::Failed {
+        reason: "boom".into(),
+        output: out(json!({"r": 1})),
+        terminal: false,
+    };
+    run_plugin(&mut wf, &mut env, "w", fail);
+    assert_eq!(
+        wf.status,
+        WorkflowStatus::Failed,
+        "system tasks without a definition are not retried"
+    );
+    assert_eq!(wf.tasks[0].output_data, out(json!({"r": 1})));
+    let mut d = system_def();
+    let mut td = TaskDef::named("wait");
+    td.retry_count = 1;
+    td.retry_delay_seconds = 0;
+    d.tasks[0].task_definition = Some(td);
+    let mut wf = start(new_workflow(d), &mut env).unwrap().0;
+    let terminal = PluginOutcome::Failed {
+        reason: "bad input".into(),
+        output: Json::new(),
+        terminal: true,
+    };
+    run_plugin(&mut wf, &mut env, "w", terminal);
+    assert_eq!(wf.tasks[0].status, TaskStatus::FailedWithTerminalError);
+    assert_eq!(
+        wf.status,
+        WorkflowStatus::Failed,
+        "terminal failures are never retried"
+    );
+}
+
+#[test]
+fn stale_and_late_outcomes_are_ignored() {
+    let mut env = TestEnv::new();
+    let mut wf = start_sys(&mut env);
+    let id = open_id(&wf, "w");
+    apply(
+        &mut wf,
+        Event::SystemTaskStarted {
+            task_id: id.clone(),
+            worker_id: None,
+        },
+        &mut env,
+    )
+    .unwrap();
+    // A rerun resets the task while its plugin runs; the old run's outcome must not land.
+    apply(
+        &mut wf,
+        Event::Rerun(RerunWorkflowRequest {
+            re_run_from_task_id: Some(id.clone()),
+            ..Default::default()
+        }),
+        &mut env,
+    )
+    .unwrap();
+    let late = apply(
+        &mut wf,
+        Event::PluginFinished {
+            task_id: id.clone(),
+            token: 1,
+            outcome: PluginOutcome::Completed(Json::new()),
+        },
+        &mut env,
+    )
+    .unwrap();
+    assert!(!late.changed);
+    assert!(late.effects.is_empty(), "the fresh queue entry is kept");
+    // After terminate, an outcome only cleans up the queue.
+    apply(
+        &mut wf,
+        Event::SystemTaskStarted {
+            task_id: id.clone(),
+            worker_id: None,
+        },
+        &mut env,
+    )
+    .unwrap();
+    apply(
+        &mut wf,
+        Event::Terminate {
+            reason: None,
+            trigger_failure_workflow: false,
+        },
+        &mut env,
+    )
+    .unwrap();
+    let token = wf.task(&id).unwrap().poll_count;
+    let after = apply(
+        &mut wf,
+        Event::PluginFinished {
+            task_id: id.clone(),
+            token,
+            outcome: PluginOutcome::Completed(Json::new()),
+        },
+        &mut env,
+    )
+    .unwrap();
+    assert_eq!(wf.task(&id).unwrap().status, TaskStatus::Canceled);
+    assert_eq!(after.effects, vec![Effect::Dequeue { task_id: id }]);
+}
+
+#[test]
+fn an_interrupted_run_starts_again() {
+    let mut env = TestEnv::new();
+    let mut wf = start_sys(&mut env);
+    let id = open_id(&wf, "w");
+    apply(
+        &mut wf,
+        Event::SystemTaskStarted {
+            task_id: id.clone(),
+            worker_id: None,
+        },
+        &mut env,
+    )
+    .unwrap();
+    let again = apply(
+        &mut wf,
+        Event::SystemTaskStarted {
+            task_id: id.clone(),
+            worker_id: None,
+        },
+        &mut env,
+    )
+    .unwrap();
+    assert_eq!(again.task_id, Some(id.clone()));
+    assert_eq!(wf.tasks[0].poll_count, 2);
+}

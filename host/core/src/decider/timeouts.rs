@@ -49,7 +49,7 @@ fn deadlines(task: &Task) -> Vec<(i64, Kind)> {
         ));
     }
     let async_system =
-        kind_of(&task.workflow_task) == TaskKind::System && task.workflow_task.async_complete;
+        kind_of(&task.workflow_task) == TaskKind::System && super::tasks::async_complete(task);
     if task.status == TaskStatus::InProgress && task.response_timeout_seconds > 0 && !async_system {
         out.push((
             task.update_time + (task.response_timeout_seconds + task.callback_after_seconds) * 1000,

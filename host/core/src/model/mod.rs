@@ -1,6 +1,7 @@
 //! Conductor's JSON model, shared by the API, the store and the decider.
 
 pub mod defs;
+pub mod events;
 pub mod exec;
 mod lenient;
 pub mod requests;

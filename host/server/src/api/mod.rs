@@ -1,7 +1,9 @@
 //! The REST API under `/api`, in Conductor's paths, verbs and shapes.
 
+mod events;
 mod extract;
 mod metadata;
+mod plugins;
 mod tasks;
 mod workflow;
 
@@ -9,6 +11,7 @@ use crate::engine::{Engine, Reply};
 use crate::error::Error;
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
+use axum::extract::FromRef;
 use axum::extract::OriginalUri;
 use axum::http::Method;
 use axum::routing::{delete, get, post, put};
@@ -16,7 +19,24 @@ use std::sync::Arc;
 
 pub type State = axum::extract::State<Arc<Engine>>;
 
-pub fn router(engine: Arc<Engine>, max_body_bytes: usize) -> Router {
+/// What the handlers share. Most need only the engine.
+#[derive(Clone)]
+pub struct App {
+    pub engine: Arc<Engine>,
+    pub plugins: Arc<crate::plugins::Plugins>,
+    pub events: Arc<crate::events::Events>,
+}
+
+impl FromRef<App> for Arc<Engine> {
+    fn from_ref(app: &App) -> Arc<Engine> {
+        app.engine.clone()
+    }
+}
+
+/// Plugins are larger than any JSON request.
+const MAX_PLUGIN_BYTES: usize = 64 << 20;
+
+pub fn router(app: App, max_body_bytes: usize) -> Router {
     use metadata as m;
     use tasks as t;
     use workflow as w;
@@ -114,6 +134,24 @@ pub fn router(engine: Arc<Engine>, max_body_bytes: usize) -> Router {
         )
         .route("/tasks/{id}/{second}/signal", post(t::signal))
         .route("/tasks/{id}/{second}/signal/sync", post(t::signal_sync))
+        // event handlers
+        .route(
+            "/event",
+            post(events::add).put(events::update).get(events::list),
+        )
+        .route(
+            "/event/{name}",
+            get(events::for_event).delete(events::remove),
+        )
+        .route("/queue/messages/{queue}", get(events::queue_messages))
+        // plugins
+        .route("/plugins", get(plugins::list))
+        .route(
+            "/plugins/{task_type}",
+            get(plugins::get)
+                .put(plugins::put)
+                .layer(DefaultBodyLimit::max(MAX_PLUGIN_BYTES)),
+        )
         // misc
         .route("/version", get(version))
         .route("/token", post(no_auth))
@@ -126,7 +164,7 @@ pub fn router(engine: Arc<Engine>, max_body_bytes: usize) -> Router {
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
         .layer(tower_http::trace::TraceLayer::new_for_http())
-        .with_state(engine)
+        .with_state(app)
 }
 
 async fn health() -> Reply {

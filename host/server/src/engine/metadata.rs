@@ -7,9 +7,22 @@ use fermata_core::model::validate;
 use fermata_core::model::{BulkResponse, TaskDef, WorkflowDef};
 
 impl Engine {
-    /// Task types a definition may use: SIMPLE (worker) tasks for now.
+    /// Task types a definition may use: SIMPLE (worker) tasks and every type a plugin runs.
     pub fn known_task_type(&self, task_type: &str) -> bool {
         task_type.eq_ignore_ascii_case("SIMPLE")
+            || self
+                .system_types
+                .read()
+                .expect("system types poisoned")
+                .contains(task_type)
+    }
+
+    /// Make a system task type (one a plugin runs) usable in definitions.
+    pub fn add_system_type(&self, task_type: &str) {
+        self.system_types
+            .write()
+            .expect("system types poisoned")
+            .insert(task_type.to_string());
     }
 
     pub fn validate_workflow_def(&self, def: &WorkflowDef) -> Result<()> {

@@ -14,6 +14,7 @@ mod poll;
 mod timers;
 
 pub use env::now_ms;
+pub use notify::Notifier;
 pub use ops::{JSON, Op, Rendered, Reply};
 
 use crate::error::{Error, Result};
@@ -25,9 +26,8 @@ use fermata_store::{
     Commit, ExecutionWrite, IdempotencyRecord, QueueOp, SignalRecord, Store, StoreError,
 };
 use locks::Striped;
-use notify::Notifier;
 use std::collections::HashSet;
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
 /// How many times a change is re-applied when another host changed the execution first.
@@ -58,6 +58,8 @@ pub struct Engine {
     executions: Striped,
     keys: Striped,
     notifier: Notifier,
+    /// Task types the host runs (plugins), besides SIMPLE.
+    system_types: RwLock<HashSet<String>>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -68,6 +70,7 @@ impl Engine {
             executions: Striped::new(1024),
             keys: Striped::new(256),
             notifier: Notifier::default(),
+            system_types: RwLock::new(HashSet::new()),
             shutdown,
         })
     }
@@ -78,6 +81,14 @@ impl Engine {
 
     pub fn is_shutting_down(&self) -> bool {
         *self.shutdown.borrow()
+    }
+
+    pub fn shutdown_signal(&self) -> watch::Receiver<bool> {
+        self.shutdown.clone()
+    }
+
+    pub fn notifier(&self) -> &Notifier {
+        &self.notifier
     }
 
     /// Apply `op` to one execution as a signal from `call`.
@@ -142,6 +153,11 @@ impl Engine {
             let reply = op.reply(&wf, &outcome);
             let mut commit = Commit::default();
             let mut wakes = Wakes::default();
+            // A plugin's `conductor:` events are published with its applied outcome only.
+            if let (Op::PluginFinished { events, .. }, Some(_)) = (&op, &outcome.task_id) {
+                wakes.events = !events.is_empty();
+                commit.events.extend(events.iter().cloned());
+            }
             let Outcome {
                 effects, changed, ..
             } = outcome;
@@ -273,7 +289,14 @@ impl Engine {
 
     fn wake(&self, wakes: Wakes) {
         for queue in wakes.queues {
-            self.notifier.work_available(&queue);
+            if queue.starts_with(SYSTEM_QUEUE_PREFIX) {
+                self.notifier.system_work();
+            } else {
+                self.notifier.work_available(&queue);
+            }
+        }
+        if wakes.events {
+            self.notifier.events_published();
         }
         if let Some(at) = wakes.deadlines.into_iter().min() {
             self.notifier.deadline(at);
@@ -463,7 +486,11 @@ impl NotFoundStyle {
 struct Wakes {
     queues: HashSet<String>,
     deadlines: Vec<i64>,
+    events: bool,
 }
+
+/// Host-executed (system) tasks queue under this prefix.
+pub const SYSTEM_QUEUE_PREFIX: &str = "system:";
 
 fn signal_record(
     workflow_id: &str,

@@ -12,6 +12,8 @@ pub struct Notifier {
     timer: Notify,
     /// When the timer loop plans to wake next (epoch ms).
     timer_at: AtomicI64,
+    system: Notify,
+    events: Notify,
 }
 
 impl Notifier {
@@ -49,5 +51,23 @@ impl Notifier {
 
     pub async fn timer_woken(&self) {
         self.timer.notified().await
+    }
+
+    /// A system task was queued for the plugin executor.
+    pub fn system_work(&self) {
+        self.system.notify_one();
+    }
+
+    pub async fn system_woken(&self) {
+        self.system.notified().await
+    }
+
+    /// Messages were written to fermata's own event queues.
+    pub fn events_published(&self) {
+        self.events.notify_one();
+    }
+
+    pub async fn events_woken(&self) {
+        self.events.notified().await
     }
 }

@@ -2,12 +2,15 @@
 //! what each answers.
 
 use crate::error::{Error, Result};
-use fermata_core::decider::{OutputChange, TaskUpdate, blocked_wait_task, pending_task_by_ref};
+use fermata_core::decider::{
+    OutputChange, PluginOutcome, TaskUpdate, blocked_wait_task, pending_task_by_ref,
+};
+
 use fermata_core::model::{
     Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskResult, TaskResultStatus, Workflow,
 };
 use fermata_core::{Event, Outcome};
-use fermata_store::IdempotencyRecord;
+use fermata_store::{IdempotencyRecord, NewEvent};
 use serde_json::{Value, json};
 
 #[derive(Debug, Clone)]
@@ -51,6 +54,18 @@ pub enum Op {
         task_id: String,
         worker_id: Option<String>,
     },
+    /// The plugin executor begins a system task.
+    StartSystemTask {
+        task_id: String,
+        worker_id: Option<String>,
+    },
+    /// A plugin's outcome, and the `conductor:` events it published.
+    PluginFinished {
+        task_id: String,
+        token: i32,
+        outcome: PluginOutcome,
+        events: Vec<NewEvent>,
+    },
 }
 
 impl Op {
@@ -69,13 +84,18 @@ impl Op {
             Op::Signal { .. } => "signal",
             Op::Decide => "decide",
             Op::Poll { .. } => "poll",
+            Op::StartSystemTask { .. } => "start_system_task",
+            Op::PluginFinished { .. } => "plugin_finished",
         }
     }
 
     /// Signals are recorded in the execution's signal log; the engine's own decisions and a
     /// worker's poll are not.
     pub fn recorded(&self) -> bool {
-        !matches!(self, Op::Decide | Op::Poll { .. })
+        !matches!(
+            self,
+            Op::Decide | Op::Poll { .. } | Op::StartSystemTask { .. } | Op::PluginFinished { .. }
+        )
     }
 
     /// The parameters as they appear in the signal log.
@@ -116,7 +136,10 @@ impl Op {
                 "taskReferenceName": reference, "status": status, "output": output, "workerId": worker_id,
             }),
             Op::Signal { status, output, .. } => json!({"status": status, "output": output}),
-            Op::Poll { task_id, worker_id } => json!({"taskId": task_id, "workerId": worker_id}),
+            Op::Poll { task_id, worker_id } | Op::StartSystemTask { task_id, worker_id } => {
+                json!({"taskId": task_id, "workerId": worker_id})
+            }
+            Op::PluginFinished { task_id, .. } => json!({"taskId": task_id}),
         }
     }
 
@@ -145,6 +168,19 @@ impl Op {
             Op::ResetCallbacks => Event::ResetCallbacks,
             Op::Decide => Event::Decide,
             Op::Poll { task_id, worker_id } => Event::TaskPolled { task_id, worker_id },
+            Op::StartSystemTask { task_id, worker_id } => {
+                Event::SystemTaskStarted { task_id, worker_id }
+            }
+            Op::PluginFinished {
+                task_id,
+                token,
+                outcome,
+                ..
+            } => Event::PluginFinished {
+                task_id,
+                token,
+                outcome,
+            },
             Op::UpdateTask(r) => {
                 let status = r
                     .status
@@ -215,7 +251,7 @@ impl Op {
                 }
                 Reply::Json(body)
             }
-            Op::Poll { .. } => Reply::Task(
+            Op::Poll { .. } | Op::StartSystemTask { .. } => Reply::Task(
                 outcome
                     .task_id
                     .as_deref()

@@ -1,0 +1,310 @@
+//! Event handlers (reference §1.5): messages on fermata's own queues (`conductor:...`, written
+//! by EVENT tasks) and on Kafka topics (`kafka:<topic>`) run the actions of the active
+//! handlers listening on them. An action is a signal like any other — completing a task
+//! goes through the same update as `POST /api/tasks` — and is recorded in the signal log
+//! with the handler as its caller.
+
+mod kafka;
+
+use crate::engine::{Call, Engine, NotFoundStyle, Op, now_ms};
+use crate::error::{Error, Result};
+use fermata_core::expr::Scope;
+use fermata_core::model::events::{EventAction, EventHandler};
+use fermata_core::model::{
+    Json, StartWorkflowRequest, TaskResult, TaskResultStatus, strip_iteration,
+};
+use fermata_store::Store;
+use serde_json::{Value, json};
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+const BATCH: u32 = 64;
+
+pub struct Events {
+    engine: Arc<Engine>,
+    store: Arc<dyn Store>,
+    /// Brokers of `kafka:` events (`--event-kafka-brokers`).
+    kafka_brokers: Option<String>,
+    listeners: Mutex<HashMap<String, tokio::task::JoinHandle<()>>>,
+}
+
+impl Events {
+    pub fn new(
+        engine: Arc<Engine>,
+        store: Arc<dyn Store>,
+        kafka_brokers: Option<String>,
+    ) -> Arc<Events> {
+        Arc::new(Events {
+            engine,
+            store,
+            kafka_brokers,
+            listeners: Mutex::new(HashMap::new()),
+        })
+    }
+
+    // ---- handlers (the /api/event resource) ----
+
+    fn check(&self, handler: &EventHandler) -> Result<()> {
+        let errors = handler.validate();
+        if !errors.is_empty() {
+            return Err(Error::validation(errors));
+        }
+        if handler.event.starts_with("kafka:") && self.kafka_brokers.is_none() {
+            return Err(Error::bad_request(
+                "no Kafka brokers to listen on: start fermata with --event-kafka-brokers HOST:PORT (or FERMATA_EVENT_KAFKA_BROKERS)",
+            ));
+        }
+        Ok(())
+    }
+
+    pub async fn add(self: &Arc<Self>, handler: EventHandler) -> Result<()> {
+        self.check(&handler)?;
+        self.listen(&handler.event).await?;
+        self.store.put_event_handler(&handler, true).await?;
+        Ok(())
+    }
+
+    pub async fn update(self: &Arc<Self>, handler: EventHandler) -> Result<()> {
+        self.check(&handler)?;
+        self.listen(&handler.event).await?;
+        self.store.put_event_handler(&handler, false).await?;
+        Ok(())
+    }
+
+    pub async fn remove(&self, name: &str) -> Result<()> {
+        if self.store.delete_event_handler(name).await? {
+            Ok(())
+        } else {
+            Err(Error::not_found(format!(
+                "EventHandler with name {name} not found!"
+            )))
+        }
+    }
+
+    pub async fn list(&self, event: Option<&str>, active_only: bool) -> Result<Vec<EventHandler>> {
+        Ok(self
+            .store
+            .event_handlers()
+            .await?
+            .into_iter()
+            .filter(|h| event.is_none_or(|e| h.event == e) && (!active_only || h.active))
+            .collect())
+    }
+
+    pub async fn queue_messages(&self, queue: &str, count: u32) -> Result<Vec<Value>> {
+        Ok(self
+            .store
+            .queue_events(queue, count)
+            .await?
+            .into_iter()
+            .map(|e| {
+                let payload = serde_json::from_str(&e.payload).unwrap_or(Value::String(e.payload));
+                json!({"id": e.id, "queue": e.queue, "messageId": e.message_id, "payload": payload, "created": e.created})
+            })
+            .collect())
+    }
+
+    /// Start listening on a Kafka topic (from its current end, so only messages from now on
+    /// are handled). `conductor:` queues need nothing: they are tables.
+    async fn listen(self: &Arc<Self>, event: &str) -> Result<()> {
+        let (Some(topic), Some(brokers)) =
+            (event.strip_prefix("kafka:"), self.kafka_brokers.clone())
+        else {
+            return Ok(());
+        };
+        if self
+            .listeners
+            .lock()
+            .expect("listeners poisoned")
+            .get(topic)
+            .is_some_and(|h| !h.is_finished())
+        {
+            return Ok(());
+        }
+        let consumer = kafka::Listener::open(&brokers, topic, self.store.clone())
+            .await
+            .map_err(|e| Error::new(503, format!("cannot listen on Kafka topic {topic}: {e}")))?;
+        let this = self.clone();
+        let handle = tokio::spawn(async move { consumer.run(this).await });
+        self.listeners
+            .lock()
+            .expect("listeners poisoned")
+            .insert(topic.to_string(), handle);
+        Ok(())
+    }
+
+    /// Listen on every Kafka topic a stored handler names.
+    pub async fn start_listeners(self: &Arc<Self>) {
+        let handlers = match self.store.event_handlers().await {
+            Ok(h) => h,
+            Err(e) => return tracing::error!(error = %e, "cannot read event handlers"),
+        };
+        for h in handlers.iter().filter(|h| h.active) {
+            if let Err(e) = self.listen(&h.event).await {
+                tracing::error!(handler = %h.name, error = %e, "event handler is not listening");
+            }
+        }
+    }
+
+    // ---- processing ----
+
+    /// Handle the messages written to fermata's own queues, in order, until shutdown.
+    pub async fn run_queues(self: Arc<Self>) {
+        let mut shutdown = self.engine.shutdown_signal();
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let pending = match self.store.pending_events(BATCH).await {
+                Ok(p) => p,
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading event queues failed");
+                    vec![]
+                }
+            };
+            for event in &pending {
+                self.dispatch(&event.queue, &event.payload, &event.message_id)
+                    .await;
+            }
+            let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
+            if let Err(e) = self.store.mark_events_processed(&ids, now_ms()).await {
+                tracing::warn!(error = %e, "marking events processed failed");
+            }
+            if pending.len() < BATCH as usize {
+                tokio::select! {
+                    _ = self.engine.notifier().events_woken() => {}
+                    _ = tokio::time::sleep(Duration::from_secs(1)) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+    }
+
+    /// Run the actions of every active handler of `event` for one message.
+    pub async fn dispatch(&self, event: &str, payload: &str, message_id: &str) {
+        let handlers = match self.list(Some(event), true).await {
+            Ok(h) => h,
+            Err(e) => return tracing::warn!(error = %e, "reading event handlers failed"),
+        };
+        let message: Value =
+            serde_json::from_str(payload).unwrap_or_else(|_| Value::String(payload.to_string()));
+        for handler in handlers {
+            for action in &handler.actions {
+                if let Err(e) = self.act(&handler, action, &message, message_id).await {
+                    tracing::warn!(handler = %handler.name, action = %action.action, error = %e, "event action failed");
+                }
+            }
+        }
+    }
+
+    async fn act(
+        &self,
+        handler: &EventHandler,
+        action: &EventAction,
+        message: &Value,
+        message_id: &str,
+    ) -> Result<()> {
+        let message = if action.expand_inline_json {
+            expand_inline_json(message.clone())
+        } else {
+            message.clone()
+        };
+        let params = Scope::over(message).eval_map(action.params().unwrap_or(&Json::new()));
+        let text = |key: &str| {
+            params
+                .get(key)
+                .and_then(Value::as_str)
+                .map(str::to_string)
+                .filter(|s| !s.is_empty())
+        };
+        let call = Call {
+            caller: Some(format!("event-handler:{}", handler.name)),
+            idempotency_key: None,
+            fingerprint: format!("event {}", handler.event),
+        };
+        match action.action.as_str() {
+            "complete_task" | "fail_task" => {
+                let workflow_id = text("workflowId")
+                    .ok_or_else(|| Error::bad_request("workflowId resolved to nothing"))?;
+                let wf = self.engine.workflow(&workflow_id, true).await?;
+                let task = match text("taskId") {
+                    Some(id) => wf.task(&id).cloned(),
+                    None => {
+                        let reference = text("taskRefName").ok_or_else(|| {
+                            Error::bad_request("neither taskId nor taskRefName resolved")
+                        })?;
+                        wf.tasks
+                            .iter()
+                            .filter(|t| {
+                                t.reference_task_name == reference
+                                    || strip_iteration(&t.reference_task_name) == reference
+                            })
+                            .max_by_key(|t| (t.iteration, t.seq))
+                            .cloned()
+                    }
+                }
+                .ok_or_else(|| {
+                    Error::not_found(format!("no such task in workflow {workflow_id}"))
+                })?;
+                let mut output = match params.get("output") {
+                    Some(Value::Object(m)) => m.clone(),
+                    _ => Json::new(),
+                };
+                output.insert("conductor.event.messageId".into(), json!(message_id));
+                output.insert("conductor.event.name".into(), json!(handler.event));
+                let result = TaskResult {
+                    workflow_instance_id: workflow_id.clone(),
+                    task_id: task.task_id,
+                    status: Some(if action.action == "complete_task" {
+                        TaskResultStatus::Completed
+                    } else {
+                        TaskResultStatus::Failed
+                    }),
+                    output_data: output,
+                    reason_for_incompletion: text("reasonForIncompletion"),
+                    ..Default::default()
+                };
+                self.engine
+                    .signal(&workflow_id, Op::UpdateTask(result), &call)
+                    .await?;
+            }
+            "start_workflow" => {
+                let request: StartWorkflowRequest = serde_json::from_value(Value::Object(params))
+                    .map_err(|e| {
+                    Error::bad_request(format!("start_workflow parameters: {e}"))
+                })?;
+                self.engine
+                    .start(request, &call, NotFoundStyle::StartRequest)
+                    .await?;
+            }
+            "terminate_workflow" => {
+                let workflow_id = text("workflowId")
+                    .ok_or_else(|| Error::bad_request("workflowId resolved to nothing"))?;
+                let op = Op::Terminate {
+                    reason: text("terminationReason"),
+                    trigger_failure_workflow: false,
+                };
+                self.engine.signal(&workflow_id, op, &call).await?;
+            }
+            other => return Err(Error::bad_request(format!("unsupported action {other}"))),
+        }
+        Ok(())
+    }
+}
+
+/// Conductor's `expandInlineJSON`: string values holding JSON objects or arrays become JSON.
+fn expand_inline_json(v: Value) -> Value {
+    match v {
+        Value::String(s) if s.trim_start().starts_with(['{', '[']) => serde_json::from_str(&s)
+            .map(expand_inline_json)
+            .unwrap_or(Value::String(s)),
+        Value::Object(m) => Value::Object(
+            m.into_iter()
+                .map(|(k, v)| (k, expand_inline_json(v)))
+                .collect(),
+        ),
+        Value::Array(a) => Value::Array(a.into_iter().map(expand_inline_json).collect()),
+        other => other,
+    }
+}

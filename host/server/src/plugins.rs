@@ -1,0 +1,242 @@
+//! Plugins in the host: which are loaded (builtin, from `--plugins-dir`, registered through
+//! the API and kept in the database), and the executor that runs system tasks with them.
+//!
+//! The executor claims entries of the `system:` queues, tells the engine the task started,
+//! runs the plugin, and hands its outcome back to the engine. The queue entry stays until
+//! the outcome is committed, so a crash at any point only means the plugin runs again.
+
+use crate::engine::{Engine, Op, Reply, SYSTEM_QUEUE_PREFIX, now_ms};
+use crate::error::{Error, Result};
+use fermata_core::decider::PluginOutcome;
+use fermata_core::model::Json;
+use fermata_store::{NewEvent, Store};
+use fermata_wasm::{PluginRuntime, PluginSummary, Source, TaskInfo};
+use std::path::Path;
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Semaphore;
+
+include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
+
+/// Delayed system tasks become visible without a notification; look this often.
+const RECHECK: Duration = Duration::from_millis(250);
+
+pub struct Plugins {
+    runtime: Arc<PluginRuntime>,
+    engine: Arc<Engine>,
+    store: Arc<dyn Store>,
+}
+
+impl Plugins {
+    pub fn new(
+        runtime: Arc<PluginRuntime>,
+        engine: Arc<Engine>,
+        store: Arc<dyn Store>,
+    ) -> Arc<Plugins> {
+        Arc::new(Plugins {
+            runtime,
+            engine,
+            store,
+        })
+    }
+
+    fn builtin(task_type: &str) -> bool {
+        BUILTIN_PLUGINS.iter().any(|(t, _)| *t == task_type)
+    }
+
+    /// Load every plugin this host should know: builtins, a directory, then the database.
+    pub async fn load_all(&self, dir: Option<&Path>) -> anyhow::Result<()> {
+        for (task_type, bytes) in BUILTIN_PLUGINS {
+            let prepared = self.runtime.prepare(bytes, Source::Builtin).await?;
+            anyhow::ensure!(
+                prepared.task_type() == *task_type,
+                "builtin {task_type} describes itself as {}",
+                prepared.task_type()
+            );
+            self.install(prepared);
+        }
+        if let Some(dir) = dir {
+            let mut files: Vec<_> = std::fs::read_dir(dir)
+                .map_err(|e| anyhow::anyhow!("reading plugins from {}: {e}", dir.display()))?
+                .filter_map(|e| e.ok().map(|e| e.path()))
+                .filter(|p| p.extension().is_some_and(|x| x == "wasm"))
+                .collect();
+            files.sort();
+            for file in files {
+                let bytes = std::fs::read(&file)?;
+                let prepared = self
+                    .runtime
+                    .prepare(&bytes, Source::Directory(file.clone()))
+                    .await
+                    .map_err(|e| anyhow::anyhow!("{}: {e:#}", file.display()))?;
+                anyhow::ensure!(
+                    !Self::builtin(prepared.task_type()),
+                    "{}: {} is a builtin task type",
+                    file.display(),
+                    prepared.task_type()
+                );
+                self.install(prepared);
+            }
+        }
+        for (task_type, bytes) in self.store.stored_plugins().await? {
+            match self.runtime.prepare(&bytes, Source::Api).await {
+                Ok(prepared) => self.install(prepared),
+                Err(e) => {
+                    tracing::error!(%task_type, error = %format!("{e:#}"), "stored plugin does not load")
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn install(&self, prepared: fermata_wasm::Prepared) {
+        self.engine.add_system_type(prepared.task_type());
+        self.runtime.install(prepared);
+    }
+
+    /// `PUT /api/plugins/{taskType}`: check, keep in the database (so it survives restarts
+    /// and other hosts see it), and use.
+    pub async fn register(&self, task_type: &str, bytes: &[u8]) -> Result<PluginSummary> {
+        if Self::builtin(task_type) {
+            return Err(Error::conflict(format!(
+                "{task_type} is a builtin task type and cannot be replaced"
+            )));
+        }
+        let prepared = self
+            .runtime
+            .prepare(bytes, Source::Api)
+            .await
+            .map_err(|e| Error::bad_request(format!("not a usable plugin: {e:#}")))?;
+        if prepared.task_type() != task_type {
+            return Err(Error::bad_request(format!(
+                "the plugin implements task type {}, not {task_type}",
+                prepared.task_type()
+            )));
+        }
+        let summary = prepared.summary().clone();
+        self.store
+            .put_plugin(task_type, bytes, &summary.sha256, now_ms())
+            .await?;
+        self.install(prepared);
+        Ok(summary)
+    }
+
+    pub fn list(&self) -> Vec<PluginSummary> {
+        self.runtime.summaries()
+    }
+
+    pub fn get(&self, task_type: &str) -> Option<PluginSummary> {
+        self.runtime.get(task_type)
+    }
+
+    /// Run system tasks until shutdown, at most `concurrency` at once.
+    pub async fn run_executor(self: Arc<Self>, concurrency: usize, lease: Duration) {
+        let permits = Arc::new(Semaphore::new(concurrency.max(1)));
+        let mut shutdown = self.engine.shutdown_signal();
+        loop {
+            if *shutdown.borrow() {
+                break;
+            }
+            let free = permits.available_permits() as u32;
+            let claimed = if free == 0 {
+                vec![]
+            } else {
+                match self
+                    .store
+                    .claim_prefix(
+                        SYSTEM_QUEUE_PREFIX,
+                        free,
+                        now_ms(),
+                        lease.as_millis() as i64,
+                    )
+                    .await
+                {
+                    Ok(c) => c,
+                    Err(e) => {
+                        tracing::warn!(error = %e, "claiming system tasks failed");
+                        vec![]
+                    }
+                }
+            };
+            let idle = claimed.is_empty();
+            for c in claimed {
+                let Ok(permit) = permits.clone().acquire_owned().await else {
+                    break;
+                };
+                let this = self.clone();
+                tokio::spawn(async move {
+                    this.run_one(&c.workflow_id, &c.task_id).await;
+                    this.store.release(std::slice::from_ref(&c.task_id));
+                    drop(permit);
+                });
+            }
+            if idle {
+                tokio::select! {
+                    _ = self.engine.notifier().system_woken() => {}
+                    _ = tokio::time::sleep(RECHECK) => {}
+                    _ = shutdown.changed() => {}
+                }
+            }
+        }
+        // Let running plugins finish so their outcomes are committed.
+        let _ = permits.acquire_many(concurrency.max(1) as u32).await;
+    }
+
+    async fn run_one(&self, workflow_id: &str, task_id: &str) {
+        let worker = Some(crate::error::instance().to_string());
+        let start = Op::StartSystemTask {
+            task_id: task_id.to_string(),
+            worker_id: worker,
+        };
+        let task = match self.engine.internal(workflow_id, start).await {
+            Ok(Reply::Task(Some(task))) => task,
+            Ok(_) => return,
+            Err(e) => {
+                tracing::warn!(workflow = %workflow_id, task = %task_id, error = %e, "could not start a system task");
+                return;
+            }
+        };
+        let info = TaskInfo {
+            workflow_id: workflow_id.to_string(),
+            task_id: task.task_id.clone(),
+            reference_name: task.reference_task_name.clone(),
+            task_type: task.task_type.clone(),
+            workflow_name: task.workflow_type.clone(),
+            correlation_id: task.correlation_id.clone(),
+            attempt: task.retry_count.max(0) as u32,
+            now_ms: now_ms(),
+        };
+        let (outcome, events) = match self.runtime.execute(&info, &task.input_data).await {
+            Ok(run) => {
+                tracing::debug!(task_type = %info.task_type, task = %task_id, elapsed_us = run.elapsed.as_micros() as u64, "plugin ran");
+                let events = run
+                    .events
+                    .into_iter()
+                    .map(|e| NewEvent {
+                        queue: e.queue,
+                        message_id: e.message_id,
+                        payload: e.payload,
+                    })
+                    .collect();
+                (run.outcome, events)
+            }
+            Err(e) => (
+                PluginOutcome::Failed {
+                    reason: format!("{e} on this host"),
+                    output: Json::new(),
+                    terminal: false,
+                },
+                vec![],
+            ),
+        };
+        let finished = Op::PluginFinished {
+            task_id: task.task_id.clone(),
+            token: task.poll_count,
+            outcome,
+            events,
+        };
+        if let Err(e) = self.engine.internal(workflow_id, finished).await {
+            tracing::warn!(workflow = %workflow_id, task = %task_id, error = %e, "could not record a plugin's outcome");
+        }
+    }
+}
