@@ -166,7 +166,10 @@ async fn wait_by_duration_until_and_signal() {
         (Some("COMPLETED"), Some("ann"))
     );
     let log = s.get(&format!("/workflow/{id}/signals")).await.json();
-    assert_eq!(log[0]["op"], "signal");
+    assert_eq!(
+        (log[0]["op"].as_str(), log[1]["op"].as_str()),
+        (Some("start"), Some("signal"))
+    );
 }
 
 #[tokio::test]
@@ -461,7 +464,7 @@ async fn an_async_complete_publish_is_completed_by_a_kafka_reply_through_an_even
     assert_eq!(t["outputData"]["answer"], 42);
     assert_eq!(t["outputData"]["conductor.event.name"], "kafka:replies");
     let log = s.get(&format!("/workflow/{id}/signals")).await.json();
-    assert_eq!(log[0]["caller"], "event-handler:kafka_replies", "{log:#}");
+    assert_eq!(log[1]["caller"], "event-handler:kafka_replies", "{log:#}");
     // The EVENT task after it published to Kafka, keyed by its task id.
     let audit = broker.read_all("audit", 1);
     assert_eq!(
@@ -707,4 +710,73 @@ async fn system_tasks_retry_and_rerun_like_any_task() {
     assert_eq!(r.status, 200, "{}", r.text);
     let wf = s.wait_for(&id, 10, |wf| wf["status"] != "RUNNING").await;
     assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
+}
+
+#[tokio::test]
+async fn event_handler_actions_fail_start_and_terminate() {
+    let s = Server::start().await;
+    s.define(json!({"name": "target", "tasks": [{"name": "hold", "taskReferenceName": "hold", "type": "WAIT"}]})).await;
+    s.define(json!({"name": "spawned", "tasks": [{"name": "hold", "taskReferenceName": "hold", "type": "WAIT"}]})).await;
+    let doomed = s.start_workflow("target", json!({})).await;
+    let failing = s.start_workflow("target", json!({})).await;
+    let r = s
+        .post("/event", json!({"name": "ops", "event": "conductor:signaller:ops", "actions": [
+            {"action": "fail_task", "fail_task": {"workflowId": "${failWorkflow}", "taskRefName": "hold", "reasonForIncompletion": "${why}"}},
+            {"action": "terminate_workflow", "terminate_workflow": {"workflowId": "${terminateWorkflow}", "terminationReason": "${why}"}},
+            {"action": "start_workflow", "start_workflow": {"name": "spawned", "correlationId": "${why}", "input": {"from": "${workflowInstanceId}"}}}
+        ]}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    s.define(json!({"name": "signaller", "tasks": [{"name": "emit", "taskReferenceName": "emit", "type": "EVENT", "sink": "conductor:ops",
+        "inputParameters": {"failWorkflow": "${workflow.input.f}", "terminateWorkflow": "${workflow.input.t}", "why": "operator says so"}}]}))
+    .await;
+    let signaller = s
+        .start_workflow("signaller", json!({"f": failing, "t": doomed}))
+        .await;
+    let wf = s
+        .wait_for(&failing, 10, |wf| wf["status"] == "FAILED")
+        .await;
+    assert_eq!(
+        task(&wf, "hold")["reasonForIncompletion"],
+        "operator says so"
+    );
+    let wf = s
+        .wait_for(&doomed, 10, |wf| wf["status"] == "TERMINATED")
+        .await;
+    assert_eq!(wf["reasonForIncompletion"], "operator says so");
+    let started = loop {
+        let found = s
+            .get("/workflow/search?query=workflowType%3Dspawned")
+            .await
+            .json();
+        if found["totalHits"] == 1 {
+            break found["results"][0].clone();
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    };
+    assert_eq!(started["correlationId"], "operator says so");
+    let spawned = s.workflow(started["workflowId"].as_str().unwrap()).await;
+    assert_eq!(spawned["input"]["from"], json!(signaller));
+    let log = s.get(&format!("/workflow/{doomed}/signals")).await.json();
+    assert_eq!(
+        log.as_array().unwrap().last().unwrap()["caller"],
+        "event-handler:ops"
+    );
+}
+
+#[tokio::test]
+async fn plugins_load_from_a_directory_at_start() {
+    let dir = tempfile::tempdir().unwrap();
+    std::fs::write(dir.path().join("noop.wasm"), plugin_wasm("noop")).unwrap();
+    let s = Server::start_with(&["--plugins-dir", dir.path().to_str().unwrap()]).await;
+    let p = s.get("/plugins/NOOP").await.json();
+    assert_eq!(p["source"]["kind"], "directory");
+    let id = one_task(
+        &s,
+        "from_dir",
+        json!({"type": "NOOP", "inputParameters": {"echo": 7}}),
+    )
+    .await;
+    let wf = s.wait_for(&id, 10, |wf| wf["status"] == "COMPLETED").await;
+    assert_eq!(task(&wf, "t")["outputData"]["echo"], 7);
 }

@@ -842,6 +842,7 @@ async fn every_signal_is_recorded() {
         })
         .collect();
     let expected: Vec<(String, u64)> = [
+        ("start", 200),
         ("pause", 200),
         ("pause", 200),
         ("resume", 200),
@@ -853,11 +854,12 @@ async fn every_signal_is_recorded() {
     .map(|(o, c)| (o.to_string(), *c))
     .collect();
     assert_eq!(entries, expected);
-    let refused = &log[3];
+    let refused = &log[4];
     assert!(refused["message"].as_str().unwrap().contains("not PAUSED"));
     assert_eq!(log[0]["caller"], "127.0.0.1");
-    assert_eq!(log[4]["params"]["output"], json!({"k": "v"}));
-    assert_eq!(log[5]["params"]["reason"], "done");
+    assert_eq!(log[0]["params"]["name"], "log", "who started it, and what");
+    assert_eq!(log[5]["params"]["output"], json!({"k": "v"}));
+    assert_eq!(log[6]["params"]["reason"], "done");
     assert!(log[0]["at"].as_i64().unwrap() > 1_600_000_000_000);
 }
 

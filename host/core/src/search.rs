@@ -92,9 +92,11 @@ impl WorkflowQuery {
                 .first()
                 .ok_or_else(|| format!("Missing value in '{clause}'"))
         };
+        // Epoch milliseconds, or an ISO-8601 / RFC 3339 time.
         let time = |v: &String| -> Result<i64, String> {
             v.parse::<i64>()
-                .map_err(|_| format!("'{v}' is not a time in epoch milliseconds"))
+                .or_else(|_| chrono::DateTime::parse_from_rfc3339(v).map(|t| t.timestamp_millis()))
+                .map_err(|_| format!("'{v}' is not a time: use epoch milliseconds or ISO-8601"))
         };
         match (field.as_str(), op.as_str()) {
             ("workflowType", "=" | "IN") => self.names.extend(values),
@@ -254,6 +256,9 @@ mod tests {
         assert!(WorkflowQuery::parse(Some("foo ~ 1"), None, None, 0, 10).is_err());
         assert!(WorkflowQuery::parse(None, None, Some("bogus:ASC"), 0, 10).is_err());
         assert!(WorkflowQuery::parse(None, None, None, 0, 5001).is_err());
+        let iso = WorkflowQuery::parse(Some("startTime>=2026-01-01T00:00:00Z"), None, None, 0, 1)
+            .unwrap();
+        assert_eq!(iso.start_from, Some(1_767_225_600_000));
         assert_eq!(
             WorkflowQuery::parse(None, Some("abc"), None, 0, 1)
                 .unwrap()

@@ -615,8 +615,8 @@ impl Store for SqliteStore {
                 }
             }
             if let Some(text) = &q.free_text {
-                b.push(" AND (id = ")
-                    .push_bind(text.as_str())
+                b.push(" AND (id LIKE ")
+                    .push_bind(format!("%{text}%"))
                     .push(" OR name LIKE ")
                     .push_bind(format!("%{text}%"))
                     .push(" OR correlation_id LIKE ")

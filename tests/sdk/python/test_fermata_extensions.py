@@ -32,6 +32,7 @@ def test_every_sdk_signal_is_recorded(fermata, wc, tc, make_flow):
     log = signal_log(fermata, wf_id)
     ops = [(entry["op"], entry["status"]) for entry in log]
     assert ops == [
+        ("start", 200),
         ("pause", 200),
         ("restart", 409),
         ("resume", 200),
@@ -39,10 +40,10 @@ def test_every_sdk_signal_is_recorded(fermata, wc, tc, make_flow):
         ("terminate", 200),
         ("retry", 204),
     ], ops
-    terminate = log[4]
+    terminate = log[5]
     assert terminate["params"].get("reason") == "logged"
     assert terminate["params"].get("triggerFailureWorkflow") is False
-    assert log[1].get("message"), "a refused signal keeps its error message"
+    assert log[2].get("message"), "a refused signal keeps its error message"
     assert all(entry["workflowId"] == wf_id for entry in log)
 
 

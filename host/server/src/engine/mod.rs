@@ -407,6 +407,13 @@ impl Engine {
             }
         }
         let now = now_ms();
+        let started = serde_json::json!({
+            "name": definition.name,
+            "version": definition.version,
+            "correlationId": request.correlation_id,
+            "priority": request.priority,
+            "idempotencyKey": request.idempotency_key,
+        });
         let new = NewWorkflow {
             workflow_id: env::new_id(),
             definition,
@@ -428,8 +435,21 @@ impl Engine {
         wakes.deadlines.extend(wake);
         commit.executions.push(ExecutionWrite::new(wf, wake));
         self.add_effects(&mut commit, &mut wakes, &id, effects, &mut env, 0)?;
-        let reply = Reply::Text(id);
-        commit.idempotency = idempotency_record(call, &reply.render(), now);
+        let reply = Reply::Text(id.clone());
+        let rendered = reply.render();
+        // Who started an execution is its first signal.
+        commit.signals.push(SignalRecord {
+            id: 0,
+            workflow_id: id,
+            op: "start".into(),
+            at: now,
+            caller: call.caller.clone(),
+            params: started,
+            status: rendered.status,
+            message: None,
+            idempotency_key: call.idempotency_key.clone(),
+        });
+        commit.idempotency = idempotency_record(call, &rendered, now);
         self.store.commit(commit).await?;
         self.wake(wakes);
         Ok(reply)
