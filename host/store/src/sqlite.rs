@@ -354,6 +354,18 @@ impl SqliteStore {
         out
     }
 
+    /// Every row's JSON column (the first) of a query, parsed.
+    async fn json_rows<T: serde::de::DeserializeOwned>(&self, sql: &'static str) -> Result<Vec<T>> {
+        let rows = sqlx::query(sql).fetch_all(&self.reader).await?;
+        rows.iter().map(|r| parse(r.get::<&str, _>(0))).collect()
+    }
+
+    /// Delete by key; whether something was there.
+    async fn delete_by(&self, sql: &'static str, key: &str) -> Result<bool> {
+        let done = sqlx::query(sql).bind(key).execute(&self.writer).await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn tasks_of(&self, id: &str) -> Result<Vec<(String, String)>> {
         let rows =
             sqlx::query("SELECT id, json FROM tasks WHERE workflow_id = ? ORDER BY seq, rowid")
@@ -420,10 +432,8 @@ impl Store for SqliteStore {
     }
 
     async fn workflow_defs(&self) -> Result<Vec<WorkflowDef>> {
-        let rows = sqlx::query("SELECT json FROM workflow_defs ORDER BY name, version")
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(|r| parse(r.get::<&str, _>(0))).collect()
+        self.json_rows("SELECT json FROM workflow_defs ORDER BY name, version")
+            .await
     }
 
     async fn workflow_def_versions(&self) -> Result<Vec<DefSummary>> {
@@ -484,18 +494,13 @@ impl Store for SqliteStore {
     }
 
     async fn task_defs(&self) -> Result<Vec<TaskDef>> {
-        let rows = sqlx::query("SELECT json FROM task_defs ORDER BY name")
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(|r| parse(r.get::<&str, _>(0))).collect()
+        self.json_rows("SELECT json FROM task_defs ORDER BY name")
+            .await
     }
 
     async fn delete_task_def(&self, name: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM task_defs WHERE name = ?")
-            .bind(name)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        self.delete_by("DELETE FROM task_defs WHERE name = ?", name)
+            .await
     }
 
     async fn load(&self, id: &str) -> Result<Option<Stored>> {
@@ -945,18 +950,13 @@ impl Store for SqliteStore {
     }
 
     async fn event_handlers(&self) -> Result<Vec<EventHandler>> {
-        let rows = sqlx::query("SELECT json FROM event_handlers ORDER BY name")
-            .fetch_all(&self.reader)
-            .await?;
-        rows.iter().map(|r| parse(r.get::<&str, _>(0))).collect()
+        self.json_rows("SELECT json FROM event_handlers ORDER BY name")
+            .await
     }
 
     async fn delete_event_handler(&self, name: &str) -> Result<bool> {
-        let done = sqlx::query("DELETE FROM event_handlers WHERE name = ?")
-            .bind(name)
-            .execute(&self.writer)
-            .await?;
-        Ok(done.rows_affected() > 0)
+        self.delete_by("DELETE FROM event_handlers WHERE name = ?", name)
+            .await
     }
 
     async fn kafka_offsets(&self, topic: &str) -> Result<HashMap<i32, i64>> {

@@ -7,6 +7,27 @@ use super::schedule::{TaskKind, dequeue, enqueue, kind_of};
 use super::{Effect, EngineError, Env, Outcome, OutputChange, PluginOutcome, TaskUpdate};
 use crate::model::{Task, TaskResultStatus, TaskStatus, Workflow};
 
+/// The task an executor or poller acts on, if it is still open in an open workflow; a task
+/// that is gone or ended only leaves its queue.
+fn open_task<'a>(
+    wf: &'a mut Workflow,
+    task_id: &str,
+    fx: &mut Vec<Effect>,
+) -> Option<&'a mut Task> {
+    let workflow_ended = wf.status.is_terminal();
+    let Some(task) = wf.task_mut(task_id) else {
+        fx.push(Effect::Dequeue {
+            task_id: task_id.to_string(),
+        });
+        return None;
+    };
+    if task.status.is_terminal() || workflow_ended {
+        dequeue(task, fx);
+        return None;
+    }
+    Some(task)
+}
+
 pub(super) fn poll(
     wf: &mut Workflow,
     task_id: &str,
@@ -15,15 +36,11 @@ pub(super) fn poll(
     out: &mut Outcome,
 ) -> Result<(), EngineError> {
     let now = env.now();
-    let terminal_workflow = wf.status.is_terminal();
-    let Some(task) = wf.task_mut(task_id) else {
-        out.effects.push(Effect::Dequeue {
-            task_id: task_id.to_string(),
-        });
+    let Some(task) = open_task(wf, task_id, &mut out.effects) else {
         return Ok(());
     };
     // Polling ignores PAUSED (Conductor hands out tasks that are already queued).
-    if task.status != TaskStatus::Scheduled || terminal_workflow {
+    if task.status != TaskStatus::Scheduled {
         dequeue(task, &mut out.effects);
         return Ok(());
     }
@@ -114,17 +131,10 @@ pub(super) fn system_started(
     out: &mut Outcome,
 ) {
     let now = env.now();
-    let terminal_workflow = wf.status.is_terminal();
-    let Some(task) = wf.task_mut(task_id) else {
-        out.effects.push(Effect::Dequeue {
-            task_id: task_id.to_string(),
-        });
+    let Some(task) = open_task(wf, task_id, &mut out.effects) else {
         return;
     };
-    if task.status.is_terminal()
-        || terminal_workflow
-        || kind_of(&task.workflow_task) != TaskKind::System
-    {
+    if kind_of(&task.workflow_task) != TaskKind::System {
         dequeue(task, &mut out.effects);
         return;
     }
@@ -159,17 +169,9 @@ pub(super) fn plugin_finished(
     out: &mut Outcome,
 ) {
     let now = env.now();
-    let terminal_workflow = wf.status.is_terminal();
-    let Some(task) = wf.task_mut(task_id) else {
-        out.effects.push(Effect::Dequeue {
-            task_id: task_id.to_string(),
-        });
+    let Some(task) = open_task(wf, task_id, &mut out.effects) else {
         return;
     };
-    if task.status.is_terminal() || terminal_workflow {
-        dequeue(task, &mut out.effects);
-        return;
-    }
     // Reset (rerun) or started again since this run began: the outcome belongs to nobody.
     if task.status != TaskStatus::InProgress || task.poll_count != token {
         return;

@@ -114,67 +114,84 @@ fn output(body: Option<Value>) -> Result<Map> {
     }
 }
 
+type ByRefPath = Path<(String, String, String)>;
+
+async fn by_ref(
+    s: State,
+    call: Call,
+    path: ByRefPath,
+    q: WorkerQuery,
+    body: Option<Value>,
+    sync: bool,
+) -> Result<Reply> {
+    let Path((workflow_id, reference, raw_status)) = path;
+    let op = Op::UpdateByRef {
+        reference,
+        status: status(&raw_status)?,
+        output: output(body)?,
+        worker_id: q.workerid,
+        sync,
+    };
+    s.signal(&workflow_id, op, &call).await
+}
+
+/// `POST /tasks/{workflowId}/{taskRefName}/{status}`: answers the task id.
 pub async fn update_by_ref(
     s: State,
     call: Call,
-    Path((workflow_id, reference, raw_status)): Path<(String, String, String)>,
+    path: ByRefPath,
     Q(q): Q<WorkerQuery>,
     OptBody(body): OptBody<Value>,
 ) -> Result<Reply> {
-    let op = Op::UpdateByRef {
-        reference,
-        status: status(&raw_status)?,
-        output: output(body)?,
-        worker_id: q.workerid,
-        sync: false,
-    };
-    s.signal(&workflow_id, op, &call).await
+    by_ref(s, call, path, q, body, false).await
 }
 
+/// The `/sync` form: answers the workflow after the update.
 pub async fn update_by_ref_sync(
     s: State,
     call: Call,
-    Path((workflow_id, reference, raw_status)): Path<(String, String, String)>,
+    path: ByRefPath,
     Q(q): Q<WorkerQuery>,
     OptBody(body): OptBody<Value>,
 ) -> Result<Reply> {
-    let op = Op::UpdateByRef {
-        reference,
+    by_ref(s, call, path, q, body, true).await
+}
+
+async fn signal_wait(
+    s: State,
+    call: Call,
+    path: Path<(String, String)>,
+    body: Option<Value>,
+    sync: bool,
+) -> Result<Reply> {
+    let Path((workflow_id, raw_status)) = path;
+    let op = Op::Signal {
         status: status(&raw_status)?,
         output: output(body)?,
-        worker_id: q.workerid,
-        sync: true,
+        sync,
     };
     s.signal(&workflow_id, op, &call).await
 }
 
+/// `POST /tasks/{workflowId}/{status}/signal`: 200, whether or not a WAIT was waiting.
 pub async fn signal(
     s: State,
     call: Call,
-    Path((workflow_id, raw_status)): Path<(String, String)>,
+    path: Path<(String, String)>,
     OptBody(body): OptBody<Value>,
 ) -> Result<Reply> {
-    let op = Op::Signal {
-        status: status(&raw_status)?,
-        output: output(body)?,
-        sync: false,
-    };
-    s.signal(&workflow_id, op, &call).await?;
+    signal_wait(s, call, path, body, false).await?;
     Ok(Reply::Ok)
 }
 
+/// The `/sync` form: the target workflow, or 404 when no WAIT waits.
 pub async fn signal_sync(
     s: State,
     call: Call,
-    Path((workflow_id, raw_status)): Path<(String, String)>,
+    path: Path<(String, String)>,
     OptBody(body): OptBody<Value>,
 ) -> Result<Reply> {
-    let op = Op::Signal {
-        status: status(&raw_status)?,
-        output: output(body)?,
-        sync: true,
-    };
-    s.signal(&workflow_id, op, &call).await
+    signal_wait(s, call, path, body, true).await
 }
 
 pub async fn get(s: State, Path(task_id): Path<String>) -> Result<Json<Task>> {
