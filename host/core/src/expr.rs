@@ -3,6 +3,7 @@
 //! workflow and its tasks. A string that is exactly one reference takes the raw JSON value;
 //! otherwise results are spliced in as text. `$${` escapes a literal `${`.
 
+use crate::limits::{MAX_EXPRESSION_NESTING, MAX_PATH_NESTING};
 use crate::model::{Json, Task, Workflow};
 use serde_json::{Map, Value, json};
 use serde_json_path::JsonPath;
@@ -81,7 +82,7 @@ impl Scope {
         if !s.contains("${") {
             return Value::String(s.to_string());
         }
-        let (parts, _) = parse(s.as_bytes(), 0, false);
+        let (parts, _) = parse(s.as_bytes(), 0, 0);
         if let [Part::Ref(inner)] = parts.as_slice() {
             return self.resolve(&self.render(inner));
         }
@@ -156,6 +157,11 @@ pub fn query(doc: &Value, expr: &str) -> Value {
 }
 
 fn compile(expr: &str) -> Option<JsonPath> {
+    // The JSONPath parser recurses once per bracket: a path nested deeper would overflow the
+    // stack, so it resolves to nothing (registration refuses it with a reason).
+    if path_nesting(expr) > MAX_PATH_NESTING {
+        return None;
+    }
     let rooted = if expr.starts_with('$') {
         expr.to_string()
     } else {
@@ -199,16 +205,18 @@ enum Part {
 }
 
 /// Split a string into literal text and (possibly nested) `${...}` references. Inside a
-/// reference, parsing stops at the matching `}`; an unterminated `${` is kept as text.
-fn parse(s: &[u8], mut i: usize, nested: bool) -> (Vec<Part>, usize) {
+/// reference, parsing stops at the matching `}`; an unterminated `${` is kept as text, and
+/// so is a `${` nested deeper than [`MAX_EXPRESSION_NESTING`] (the recursion stays bounded
+/// whatever a stored definition holds).
+fn parse(s: &[u8], mut i: usize, depth: usize) -> (Vec<Part>, usize) {
     let mut parts = Vec::new();
     let mut text = Vec::new();
     while i < s.len() {
         if s[i..].starts_with(b"$${") {
             text.extend_from_slice(b"${");
             i += 3;
-        } else if s[i..].starts_with(b"${") {
-            let (inner, end) = parse(s, i + 2, true);
+        } else if s[i..].starts_with(b"${") && depth < MAX_EXPRESSION_NESTING {
+            let (inner, end) = parse(s, i + 2, depth + 1);
             if end < s.len() && s[end] == b'}' {
                 flush(&mut text, &mut parts);
                 parts.push(Part::Ref(inner));
@@ -217,7 +225,7 @@ fn parse(s: &[u8], mut i: usize, nested: bool) -> (Vec<Part>, usize) {
                 text.extend_from_slice(&s[i..end.min(s.len())]);
                 i = end;
             }
-        } else if nested && s[i] == b'}' {
+        } else if depth > 0 && s[i] == b'}' {
             break;
         } else {
             text.push(s[i]);
@@ -226,6 +234,87 @@ fn parse(s: &[u8], mut i: usize, nested: bool) -> (Vec<Part>, usize) {
     }
     flush(&mut text, &mut parts);
     (parts, i)
+}
+
+/// Deepest nesting of parentheses and brackets in a path.
+fn path_nesting(expr: &str) -> usize {
+    let (mut depth, mut max) = (0usize, 0usize);
+    for b in expr.bytes() {
+        match b {
+            b'(' | b'[' => {
+                depth += 1;
+                max = max.max(depth);
+            }
+            b')' | b']' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    max
+}
+
+/// Why a parameter string cannot be registered, if it cannot: references nested deeper than
+/// [`MAX_EXPRESSION_NESTING`] or a path nested deeper than [`MAX_PATH_NESTING`].
+pub fn check(s: &str) -> Result<(), String> {
+    if !s.contains("${") {
+        return Ok(());
+    }
+    let bytes = s.as_bytes();
+    let (mut open, mut max_open) = (0usize, 0usize);
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i..].starts_with(b"$${") {
+            i += 3;
+            continue;
+        }
+        if bytes[i..].starts_with(b"${") {
+            open += 1;
+            max_open = max_open.max(open);
+            i += 2;
+            continue;
+        }
+        if bytes[i] == b'}' && open > 0 {
+            open -= 1;
+        }
+        i += 1;
+    }
+    if max_open > MAX_EXPRESSION_NESTING {
+        return Err(format!(
+            "expression nests ${{...}} {max_open} levels deep; at most {MAX_EXPRESSION_NESTING} are allowed"
+        ));
+    }
+    let nesting = path_nesting(s);
+    if nesting > MAX_PATH_NESTING {
+        return Err(format!(
+            "expression nests brackets or parentheses {nesting} levels deep; at most {MAX_PATH_NESTING} are allowed"
+        ));
+    }
+    Ok(())
+}
+
+/// Every parameter string in `value` that [`check`] refuses, with its JSON pointer-like path
+/// below `path`. Iterative: the value may come from a client.
+pub fn check_all(path: &str, value: &Value) -> Vec<(String, String)> {
+    let mut problems = Vec::new();
+    let mut stack = vec![(path.to_string(), value)];
+    while let Some((at, v)) = stack.pop() {
+        match v {
+            Value::String(s) => {
+                if let Err(e) = check(s) {
+                    problems.push((at, e));
+                }
+            }
+            Value::Array(items) => stack.extend(
+                items
+                    .iter()
+                    .enumerate()
+                    .map(|(i, c)| (format!("{at}[{i}]"), c)),
+            ),
+            Value::Object(map) => stack.extend(map.iter().map(|(k, c)| (format!("{at}.{k}"), c))),
+            _ => {}
+        }
+    }
+    problems.sort();
+    problems
 }
 
 fn flush(text: &mut Vec<u8>, parts: &mut Vec<Part>) {
@@ -315,6 +404,28 @@ mod tests {
             eval(json!("${t1.output.response.body.items[*].id}")),
             json!(["x1", "x2"])
         );
+    }
+
+    #[test]
+    fn nesting_beyond_the_limits_is_inert_and_refused() {
+        let deep_ref = "${".repeat(50_000);
+        assert_eq!(eval(json!(deep_ref.clone())), json!(deep_ref));
+        assert!(check(&deep_ref).is_err());
+        let parens = format!(
+            "${{workflow.input[?({}@.a{})]}}",
+            "(".repeat(1000),
+            ")".repeat(1000)
+        );
+        assert_eq!(eval(json!(parens.clone())), Value::Null);
+        assert!(check(&parens).unwrap_err().contains("at most 32"));
+        let mut eight = "${workflow.input.key}".to_string();
+        for _ in 1..MAX_EXPRESSION_NESTING {
+            eight = format!("${{workflow.input.{eight}}}");
+        }
+        assert!(check(&eight).is_ok(), "{eight}");
+        assert!(check(&format!("${{workflow.input.{eight}}}")).is_err());
+        let ok_parens = format!("${{workflow.input[{}0{}]}}", "(".repeat(31), ")".repeat(31));
+        assert!(check(&ok_parens).is_ok());
     }
 
     #[test]

@@ -3,6 +3,7 @@
 
 pub mod decider;
 pub mod expr;
+pub mod limits;
 pub mod model;
 pub mod search;
 

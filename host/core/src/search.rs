@@ -5,6 +5,7 @@
 //! `freeText` is `*` or a term matched against id, name and correlation id.
 //! `sort` is `field:ASC|DESC`.
 
+use crate::limits::{MAX_EPOCH_MS, MAX_FREE_TEXT_CHARS, MAX_IDS_PER_REQUEST};
 use crate::model::WorkflowStatus;
 
 pub const MAX_SEARCH_SIZE: i64 = 5000;
@@ -72,6 +73,11 @@ impl WorkflowQuery {
             .map(str::trim)
             .filter(|t| !t.is_empty() && *t != "*")
         {
+            if text.chars().count() > MAX_FREE_TEXT_CHARS {
+                return Err(format!(
+                    "freeText is longer than {MAX_FREE_TEXT_CHARS} characters"
+                ));
+            }
             q.free_text = Some(text.to_string());
         }
         if let Some(sort) = sort.map(str::trim).filter(|s| !s.is_empty()) {
@@ -87,6 +93,16 @@ impl WorkflowQuery {
 
     fn apply(&mut self, clause: &str) -> Result<(), String> {
         let (field, op, values) = parse_clause(clause)?;
+        let listed = self.names.len()
+            + self.statuses.len()
+            + self.correlation_ids.len()
+            + self.workflow_ids.len()
+            + values.len();
+        if listed > MAX_IDS_PER_REQUEST {
+            return Err(format!(
+                "A search can list at most {MAX_IDS_PER_REQUEST} values"
+            ));
+        }
         let one = || -> Result<&String, String> {
             values
                 .first()
@@ -94,9 +110,17 @@ impl WorkflowQuery {
         };
         // Epoch milliseconds, or an ISO-8601 / RFC 3339 time.
         let time = |v: &String| -> Result<i64, String> {
-            v.parse::<i64>()
+            let ms = v
+                .parse::<i64>()
                 .or_else(|_| chrono::DateTime::parse_from_rfc3339(v).map(|t| t.timestamp_millis()))
-                .map_err(|_| format!("'{v}' is not a time: use epoch milliseconds or ISO-8601"))
+                .map_err(|_| format!("'{v}' is not a time: use epoch milliseconds or ISO-8601"))?;
+            if (0..=MAX_EPOCH_MS).contains(&ms) {
+                Ok(ms)
+            } else {
+                Err(format!(
+                    "'{v}' is out of range: times are epoch milliseconds from 0 to {MAX_EPOCH_MS}"
+                ))
+            }
         };
         match (field.as_str(), op.as_str()) {
             ("workflowType", "=" | "IN") => self.names.extend(values),
@@ -256,6 +280,11 @@ mod tests {
         assert!(WorkflowQuery::parse(Some("foo ~ 1"), None, None, 0, 10).is_err());
         assert!(WorkflowQuery::parse(None, None, Some("bogus:ASC"), 0, 10).is_err());
         assert!(WorkflowQuery::parse(None, None, None, 0, 5001).is_err());
+        let overflow = format!("startTime>{}", i64::MAX);
+        assert!(WorkflowQuery::parse(Some(&overflow), None, None, 0, 1).is_err());
+        assert!(WorkflowQuery::parse(None, Some(&"x".repeat(50_001)), None, 0, 1).is_err());
+        let many = format!("workflowId IN ({})", vec!["a"; 1001].join(","));
+        assert!(WorkflowQuery::parse(Some(&many), None, None, 0, 1).is_err());
         let iso = WorkflowQuery::parse(Some("startTime>=2026-01-01T00:00:00Z"), None, None, 0, 1)
             .unwrap();
         assert_eq!(iso.start_from, Some(1_767_225_600_000));

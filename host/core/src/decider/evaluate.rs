@@ -230,7 +230,9 @@ fn complete(wf: &mut Workflow, env: &mut dyn Env, fx: &mut Vec<Effect>) {
 pub(super) fn workflow_output(wf: &Workflow) -> Json {
     let params = &wf.workflow_definition.output_parameters;
     if !params.is_empty() {
-        return Scope::of(wf).eval_map(params);
+        let mut output = Scope::of(wf).eval_map(params);
+        crate::limits::prune_map(&mut output, crate::limits::MAX_STORED_DEPTH - 4);
+        return output;
     }
     wf.tasks
         .iter()
@@ -339,6 +341,8 @@ fn start_failure_workflow(
         "failedWorkflow".into(),
         serde_json::to_value(&*wf).unwrap_or(Value::Null),
     );
+    // Each generation of a failure workflow embeds the one before: cut the oldest.
+    crate::limits::prune_map(&mut input, crate::limits::MAX_STORED_DEPTH - 4);
     wf.output
         .insert("conductor.failure_workflow".into(), json!(id));
     fx.push(Effect::StartWorkflow(Box::new(NewWorkflow {

@@ -23,7 +23,8 @@ pub(super) fn auto_retry(
     let def = task.effective_def();
     let allowed = task.workflow_task.retry_count.unwrap_or(def.retry_count);
     let total_exceeded = def.total_timeout_seconds > 0
-        && env.now() - task.first_scheduled_time >= def.total_timeout_seconds * 1000;
+        && env.now()
+            >= super::timeouts::after(task.first_scheduled_time, def.total_timeout_seconds);
     if task.status.is_retriable() && task.retry_count < allowed && !total_exceeded {
         let delay = backoff_seconds(&def, task.retry_count, env);
         new_attempt(wf, i, delay, false, env, fx);
@@ -72,7 +73,7 @@ pub(super) fn backoff_seconds(def: &TaskDef, retry_count: i32, env: &mut dyn Env
     }
     if def.backoff_jitter_ms > 0 {
         let jitter = env.jitter_ms(def.backoff_jitter_ms);
-        delay += (jitter + 999) / 1000;
+        delay = delay.saturating_add(jitter.saturating_add(999) / 1000);
     }
     delay
 }

@@ -83,7 +83,9 @@ pub(super) fn schedule(
 ) -> usize {
     let task_id = env.new_id();
     let now = env.now();
-    let input = task_input(wf, wt, &task_id);
+    let mut input = task_input(wf, wt, &task_id);
+    // The task is stored inside the execution: leave room for the levels around its input.
+    crate::limits::prune_map(&mut input, crate::limits::MAX_STORED_DEPTH - 4);
     let def = wt.task_definition.clone();
     let task = Task {
         task_id,

@@ -204,7 +204,8 @@ pub(super) fn plugin_finished(
         PluginOutcome::WaitUntil { at_ms, output } => {
             task.output_data = output;
             task.wait_timeout = at_ms.max(1);
-            task.callback_after_seconds = ((at_ms - now).max(0) + 999) / 1000;
+            task.callback_after_seconds =
+                at_ms.saturating_sub(now).max(0).saturating_add(999) / 1000;
         }
         PluginOutcome::WaitForSignal(output) => {
             task.output_data = output;

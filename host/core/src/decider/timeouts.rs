@@ -26,16 +26,16 @@ fn deadlines(task: &Task) -> Vec<(i64, Kind)> {
     let def = task.effective_def();
     let mut out = Vec::new();
     let alert_only = def.timeout_policy == TimeoutPolicy::AlertOnly;
-    let delay_ms = task.start_delay_in_seconds * 1000;
+    let delay = task.start_delay_in_seconds;
     if def.total_timeout_seconds > 0 && !alert_only {
         out.push((
-            task.first_scheduled_time + def.total_timeout_seconds * 1000,
+            after(task.first_scheduled_time, def.total_timeout_seconds),
             Kind::Total,
         ));
     }
     if def.timeout_seconds > 0 && task.start_time > 0 && !alert_only {
         out.push((
-            task.start_time + delay_ms + def.timeout_seconds * 1000,
+            after(task.start_time, delay.saturating_add(def.timeout_seconds)),
             Kind::Task,
         ));
     }
@@ -44,7 +44,12 @@ fn deadlines(task: &Task) -> Vec<(i64, Kind)> {
         && !alert_only
     {
         out.push((
-            task.scheduled_time + delay_ms + (poll + task.callback_after_seconds) * 1000,
+            after(
+                task.scheduled_time,
+                delay
+                    .saturating_add(poll)
+                    .saturating_add(task.callback_after_seconds),
+            ),
             Kind::Poll,
         ));
     }
@@ -52,7 +57,11 @@ fn deadlines(task: &Task) -> Vec<(i64, Kind)> {
         kind_of(&task.workflow_task) == TaskKind::System && super::tasks::async_complete(task);
     if task.status == TaskStatus::InProgress && task.response_timeout_seconds > 0 && !async_system {
         out.push((
-            task.update_time + (task.response_timeout_seconds + task.callback_after_seconds) * 1000,
+            after(
+                task.update_time,
+                task.response_timeout_seconds
+                    .saturating_add(task.callback_after_seconds),
+            ),
             Kind::Response,
         ));
     }
@@ -105,13 +114,19 @@ fn workflow_deadline(wf: &Workflow) -> Option<i64> {
     } else {
         wf.create_time
     };
-    Some(base + def.timeout_seconds * 1000)
+    Some(after(base, def.timeout_seconds))
+}
+
+/// `base` epoch ms plus `seconds`, saturating: a definition stored before numbers were range
+/// checked must not wrap a deadline into the past.
+pub(super) fn after(base: i64, seconds: i64) -> i64 {
+    base.saturating_add(seconds.saturating_mul(1000))
 }
 
 pub(super) fn workflow_timed_out(wf: &Workflow, now: i64) -> Option<String> {
     let deadline = workflow_deadline(wf)?;
     (deadline <= now).then(|| {
-        let base = deadline - wf.workflow_definition.timeout_seconds * 1000;
+        let base = deadline.saturating_sub(wf.workflow_definition.timeout_seconds.saturating_mul(1000));
         format!(
             "Workflow timed out after {} seconds. Timeout configured as {} seconds. Timeout policy configured to TIME_OUT_WF",
             (now - base) / 1000,

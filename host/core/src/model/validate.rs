@@ -2,6 +2,8 @@
 //! `validationErrors` so a client learns every problem at once.
 
 use super::defs::{TaskDef, WorkflowDef};
+use crate::expr;
+use crate::limits::{MAX_SECONDS, check_name, check_seconds};
 use serde::Serialize;
 use serde_json::Value;
 use std::collections::HashSet;
@@ -58,16 +60,31 @@ pub fn workflow_def(def: &WorkflowDef, known_type: &dyn Fn(&str) -> bool) -> Vec
             Value::Array(vec![]),
         ));
     }
-    if def.timeout_seconds < 0 {
-        errors.push(err(
-            "timeoutSeconds",
-            "timeoutSeconds must be >= 0",
-            def.timeout_seconds,
-        ));
+    if let Some(m) = check_seconds("timeoutSeconds", def.timeout_seconds) {
+        errors.push(err("timeoutSeconds", m, def.timeout_seconds));
     }
+    if let Some(m) = check_name("name", &def.name) {
+        errors.push(err("name", m, Value::Null));
+    }
+    errors.extend(expressions("outputParameters", &def.output_parameters));
     let mut refs = HashSet::new();
     for (i, t) in def.tasks.iter().enumerate() {
         let path = |field: &str| format!("tasks[{i}].{field}");
+        for (field, value) in [
+            ("name", &t.name),
+            ("taskReferenceName", &t.task_reference_name),
+            ("type", &t.task_type),
+        ] {
+            if let Some(m) = check_name(field, value) {
+                errors.push(err(path(field), m, Value::Null));
+            }
+        }
+        errors.extend(expressions(&path("inputParameters"), &t.input_parameters));
+        if let Some(sink) = &t.sink
+            && let Err(m) = expr::check(sink)
+        {
+            errors.push(err(path("sink"), m, Value::Null));
+        }
         if t.name.trim().is_empty() {
             errors.push(err(
                 path("name"),
@@ -95,12 +112,8 @@ pub fn workflow_def(def: &WorkflowDef, known_type: &dyn Fn(&str) -> bool) -> Vec
                 t.task_type.clone(),
             ));
         }
-        if t.start_delay < 0 {
-            errors.push(err(
-                path("startDelay"),
-                "startDelay must be >= 0",
-                t.start_delay,
-            ));
+        if let Some(m) = check_seconds("startDelay", t.start_delay) {
+            errors.push(err(path("startDelay"), m, t.start_delay));
         }
         if let Some(td) = &t.task_definition {
             errors.extend(task_def(td).into_iter().map(|mut e| {
@@ -161,25 +174,58 @@ pub fn task_def(def: &TaskDef) -> Vec<ValidationError> {
             def.timeout_seconds,
         ));
     }
+    if let Some(m) = check_name("name", &def.name) {
+        errors.push(err("name", m, Value::Null));
+    }
     for (field, v) in [
         ("timeoutSeconds", def.timeout_seconds),
         ("retryDelaySeconds", def.retry_delay_seconds),
         ("totalTimeoutSeconds", def.total_timeout_seconds),
         ("maxRetryDelaySeconds", def.max_retry_delay_seconds),
-        ("backoffJitterMs", def.backoff_jitter_ms),
+        ("responseTimeoutSeconds", def.response_timeout_seconds),
+        ("pollTimeoutSeconds", def.poll_timeout_seconds.unwrap_or(0)),
+        (
+            "rateLimitFrequencyInSeconds",
+            i64::from(def.rate_limit_frequency_in_seconds),
+        ),
     ] {
-        if v < 0 {
-            errors.push(err(field, format!("TaskDef {field} must be >= 0"), v));
+        if let Some(m) = check_seconds(&format!("TaskDef {field}"), v) {
+            errors.push(err(field, m, v));
         }
     }
-    if def.backoff_scale_factor < 1 {
+    if !(0..=MAX_SECONDS * 1000).contains(&def.backoff_jitter_ms) {
+        errors.push(err(
+            "backoffJitterMs",
+            format!(
+                "TaskDef backoffJitterMs must be between 0 and {}",
+                MAX_SECONDS * 1000
+            ),
+            def.backoff_jitter_ms,
+        ));
+    }
+    if !(1..=1_000_000).contains(&def.backoff_scale_factor) {
         errors.push(err(
             "backoffScaleFactor",
-            "TaskDef backoffScaleFactor: must be >= 1",
+            "TaskDef backoffScaleFactor: must be between 1 and 1000000",
             def.backoff_scale_factor,
         ));
     }
+    errors.extend(expressions(
+        "inputTemplate",
+        &Value::Object(def.input_template.clone()),
+    ));
     errors
+}
+
+/// Parameter expressions the evaluator would not resolve: nested too deeply.
+fn expressions(path: &str, params: &impl serde::Serialize) -> Vec<ValidationError> {
+    let Ok(value) = serde_json::to_value(params) else {
+        return vec![];
+    };
+    expr::check_all(path, &value)
+        .into_iter()
+        .map(|(at, message)| err(at, message, Value::Null))
+        .collect()
 }
 
 #[cfg(test)]
@@ -204,6 +250,30 @@ mod tests {
                 "tasks[1].name",
                 "tasks[1].taskReferenceName",
                 "tasks[1].type"
+            ]
+        );
+    }
+
+    #[test]
+    fn numbers_names_and_expressions_are_bounded() {
+        let def: WorkflowDef = serde_json::from_value(json!({
+            "name": "w", "timeoutSeconds": 9_223_372_036_854_775_i64,
+            "outputParameters": {"o": "${".repeat(20)},
+            "tasks": [{"name": "a", "taskReferenceName": "a", "startDelay": i64::MAX,
+                       "inputParameters": {"p": ["${workflow.input[?((((((((((((((((((((((((((((((((((@.a))))))))))))))))))))))))))))))))]}"]}},
+                      {"name": "b".repeat(600), "taskReferenceName": "b"}]
+        }))
+        .unwrap();
+        let errors = workflow_def(&def, &|t| t == "SIMPLE");
+        let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
+        assert_eq!(
+            paths,
+            [
+                "timeoutSeconds",
+                "outputParameters.o",
+                "tasks[0].inputParameters.p[0]",
+                "tasks[0].startDelay",
+                "tasks[1].name"
             ]
         );
     }
