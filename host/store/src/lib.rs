@@ -30,6 +30,25 @@ pub enum StoreError {
     Migrate(#[from] sqlx::migrate::MigrateError),
 }
 
+impl StoreError {
+    /// Whether the same request may succeed later (the database was busy, full or
+    /// unreachable), as opposed to failing the same way every time.
+    pub fn is_transient(&self) -> bool {
+        match self {
+            StoreError::Conflict(_) => true,
+            StoreError::Database(sqlx::Error::Database(e)) => {
+                // SQLite's primary result codes: BUSY, LOCKED, IOERR, FULL, CANTOPEN.
+                let code = e.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
+                matches!(code & 0xff, 5 | 6 | 10 | 13 | 14)
+            }
+            StoreError::Database(
+                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed,
+            ) => true,
+            _ => false,
+        }
+    }
+}
+
 pub type Result<T> = std::result::Result<T, StoreError>;
 
 /// An execution as loaded, with what is needed to write back only what changed.
@@ -202,6 +221,9 @@ pub trait Store: Send + Sync + 'static {
     /// when an execution changed since it was loaded.
     async fn commit(&self, commit: Commit) -> Result<()>;
     async fn remove_execution(&self, id: &str) -> Result<bool>;
+    /// Stop handing out work for an execution whose stored data cannot be read: no more
+    /// timer wake-ups, no queue entries. Its rows stay for an operator to inspect.
+    async fn quarantine(&self, id: &str) -> Result<()>;
     async fn task(&self, task_id: &str) -> Result<Option<fermata_core::model::Task>>;
     async fn search(&self, query: &WorkflowQuery) -> Result<(i64, Vec<Workflow>)>;
     async fn correlated(

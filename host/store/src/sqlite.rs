@@ -320,8 +320,45 @@ fn claim_window(count: u32) -> i64 {
     i64::from(count) * 2 + 16
 }
 
+/// Deepest stored JSON read back. Everything fermata writes now stays far below it (inputs
+/// are limited where they enter, derived values are pruned); an older version could store
+/// values deeper than serde_json's default limit of 128, which are read on a growing stack
+/// instead of failing.
+const MAX_READ_DEPTH: usize = 1024;
+
 fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
-    serde_json::from_str(json).map_err(corrupt)
+    let depth = fermata_core::limits::raw_json_depth(json.as_bytes());
+    if depth > MAX_READ_DEPTH {
+        return Err(StoreError::Corrupt(format!(
+            "nested {depth} levels deep, more than the {MAX_READ_DEPTH} fermata reads"
+        )));
+    }
+    let mut de = serde_json::Deserializer::from_str(json);
+    de.disable_recursion_limit();
+    let value = T::deserialize(serde_stacker::Deserializer::new(&mut de)).map_err(corrupt)?;
+    de.end().map_err(corrupt)?;
+    Ok(value)
+}
+
+/// What a search shows for an execution whose stored JSON cannot be read: its columns, and
+/// why, so one bad row never fails a whole list.
+fn unreadable_summary(row: &sqlx::sqlite::SqliteRow, problem: &StoreError) -> Result<Workflow> {
+    let name: String = row.get("name");
+    let version: i64 = row.get("version");
+    serde_json::from_value(serde_json::json!({
+        "workflowId": row.get::<String, _>("id"),
+        "workflowName": name,
+        "workflowVersion": version,
+        "status": row.get::<String, _>("status"),
+        "correlationId": row.get::<Option<String>, _>("correlation_id"),
+        "createTime": row.get::<i64, _>("create_time"),
+        "startTime": row.get::<i64, _>("create_time"),
+        "updateTime": row.get::<i64, _>("update_time"),
+        "endTime": row.get::<i64, _>("end_time"),
+        "reasonForIncompletion": format!("fermata cannot read this execution: {problem}"),
+        "workflowDefinition": {"name": name, "version": version, "tasks": []},
+    }))
+    .map_err(corrupt)
 }
 
 impl SqliteStore {
@@ -354,10 +391,20 @@ impl SqliteStore {
         out
     }
 
-    /// Every row's JSON column (the first) of a query, parsed.
+    /// Every row's JSON column (the first) of a query, parsed; a row that cannot be read is
+    /// logged and left out rather than failing the list.
     async fn json_rows<T: serde::de::DeserializeOwned>(&self, sql: &'static str) -> Result<Vec<T>> {
         let rows = sqlx::query(sql).fetch_all(&self.reader).await?;
-        rows.iter().map(|r| parse(r.get::<&str, _>(0))).collect()
+        Ok(rows
+            .iter()
+            .filter_map(|r| match parse(r.get::<&str, _>(0)) {
+                Ok(v) => Some(v),
+                Err(e) => {
+                    tracing::error!(error = %e, query = sql, "a stored row cannot be read; left out");
+                    None
+                }
+            })
+            .collect())
     }
 
     /// Delete by key; whether something was there.
@@ -579,6 +626,20 @@ impl Store for SqliteStore {
         Ok(done.rows_affected() > 0)
     }
 
+    async fn quarantine(&self, id: &str) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("UPDATE executions SET next_wake_at = NULL WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM queue WHERE workflow_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
     async fn task(&self, task_id: &str) -> Result<Option<Task>> {
         let row = sqlx::query("SELECT json FROM tasks WHERE id = ?")
             .bind(task_id)
@@ -632,7 +693,9 @@ impl Store for SqliteStore {
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM executions");
         filter(&mut count, q);
         let total: i64 = count.build().fetch_one(&self.reader).await?.get(0);
-        let mut page = QueryBuilder::<Sqlite>::new("SELECT json FROM executions");
+        let mut page = QueryBuilder::<Sqlite>::new(
+            "SELECT json, id, name, version, status, correlation_id, create_time, update_time, end_time FROM executions",
+        );
         filter(&mut page, q);
         let column = match q.sort.field {
             SortField::StartTime => "create_time",
@@ -649,7 +712,7 @@ impl Store for SqliteStore {
         let rows = page.build().fetch_all(&self.reader).await?;
         let hits = rows
             .iter()
-            .map(|r| parse(r.get::<&str, _>(0)))
+            .map(|r| parse(r.get::<&str, _>(0)).or_else(|e| unreadable_summary(r, &e)))
             .collect::<Result<_>>()?;
         Ok((total, hits))
     }

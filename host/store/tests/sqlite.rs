@@ -190,3 +190,89 @@ async fn definitions_conflict_unless_overwritten() {
     let stored = s.workflow_def("w", None).await.unwrap().unwrap();
     assert_eq!((stored.create_time, stored.update_time), (Some(1), Some(3)));
 }
+
+/// `{"a": {"a": ... 1}}`, `depth` objects deep.
+fn nested(depth: usize) -> serde_json::Value {
+    (0..depth).fold(json!(1), |inner, _| json!({ "a": inner }))
+}
+
+#[tokio::test]
+async fn the_deepest_accepted_values_round_trip() {
+    use fermata_core::limits::{MAX_JSON_DEPTH, MAX_STORED_DEPTH, json_depth};
+    let (dir, s) = store().await;
+    let mut wf = workflow("deep");
+    let serde_json::Value::Object(input) = nested(MAX_JSON_DEPTH) else {
+        unreachable!()
+    };
+    wf.input = input;
+    let serde_json::Value::Object(task_input) = nested(MAX_STORED_DEPTH) else {
+        unreachable!()
+    };
+    wf.tasks[0].input_data = task_input;
+    s.commit(Commit {
+        executions: vec![ExecutionWrite::new(wf.clone(), None)],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    let loaded = s.load("deep").await.unwrap().unwrap().workflow;
+    assert_eq!(loaded, wf);
+    assert_eq!(
+        json_depth(&serde_json::Value::Object(loaded.input)),
+        MAX_JSON_DEPTH
+    );
+    let q = fermata_core::search::WorkflowQuery::parse(None, None, None, 0, 10).unwrap();
+    assert_eq!(s.search(&q).await.unwrap().1.len(), 1);
+
+    // An older version accepted inputs nested deeper than serde_json reads by default.
+    let legacy = serde_json::to_string(&json!({"workflowId": "old", "workflowName": "w",
+        "workflowVersion": 1, "status": "RUNNING", "input": nested(300),
+        "workflowDefinition": {"name": "w", "tasks": []}}))
+    .unwrap();
+    raw(&dir, "INSERT INTO executions (id, name, version, status, create_time, update_time, end_time, revision, json) VALUES ('old', 'w', 1, 'RUNNING', 1, 1, 0, 1, ?)", &legacy).await;
+    let old = s.workflow("old", true).await.unwrap().unwrap();
+    assert_eq!(json_depth(&serde_json::Value::Object(old.input)), 300);
+}
+
+#[tokio::test]
+async fn an_unreadable_execution_is_reported_alone_and_can_be_set_aside() {
+    let (dir, s) = store().await;
+    let good = workflow("good");
+    s.commit(Commit {
+        executions: vec![ExecutionWrite::new(good, Some(5))],
+        ..Default::default()
+    })
+    .await
+    .unwrap();
+    raw(&dir, "INSERT INTO executions (id, name, version, status, correlation_id, create_time, update_time, end_time, next_wake_at, revision, json) VALUES ('bad', 'w', 1, 'RUNNING', 'c', 2, 2, 0, 5, 1, ?)", "{\"workflowId\": \"bad\", truncated").await;
+    raw(&dir, "INSERT INTO queue (task_id, queue, workflow_id, visible_at) VALUES ('t-bad', 'a', 'bad', 0)", "").await;
+    assert!(matches!(s.load("bad").await, Err(StoreError::Corrupt(_))));
+    let q = fermata_core::search::WorkflowQuery::parse(None, None, None, 0, 10).unwrap();
+    let (total, hits) = s.search(&q).await.unwrap();
+    assert_eq!(total, 2);
+    let bad = hits.iter().find(|w| w.workflow_id == "bad").unwrap();
+    assert_eq!(bad.correlation_id.as_deref(), Some("c"));
+    assert!(
+        bad.reason_for_incompletion
+            .as_deref()
+            .unwrap()
+            .starts_with("fermata cannot read this execution"),
+        "{bad:?}"
+    );
+    assert_eq!(s.due(10, 10).await.unwrap().len(), 2);
+    s.quarantine("bad").await.unwrap();
+    assert_eq!(s.due(10, 10).await.unwrap(), vec!["good".to_string()]);
+    assert!(s.claim("a", 5, 10, 1000).await.unwrap().is_empty());
+}
+
+/// Write to the database behind the store's back, as an older version or damage would.
+async fn raw(dir: &tempfile::TempDir, sql: &str, bind: &str) {
+    use sqlx::Connection;
+    let url = format!("sqlite://{}", dir.path().join("t.db").display());
+    let mut conn = sqlx::SqliteConnection::connect(&url).await.unwrap();
+    let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.to_string()));
+    if !bind.is_empty() {
+        query = query.bind(bind.to_string());
+    }
+    query.execute(&mut conn).await.unwrap();
+}
