@@ -40,6 +40,9 @@ impl Guest for Wait {
 #[cfg(target_arch = "wasm32")]
 fermata_plugin::export_plugin!(Wait);
 
+/// The end of year 9999 in epoch ms: the latest time fermata accepts anywhere.
+const LATEST_MS: i64 = 253_402_300_799_999;
+
 /// When the wait ends (epoch ms), `None` for a signal wait, or Conductor's reason why the
 /// input is unusable.
 pub fn plan(
@@ -52,8 +55,14 @@ pub fn plan(
             Err("Both 'duration' and 'until' specified. Please provide only one input".into())
         }
         (Some(d), None) => {
-            let seconds = parse_duration(d).ok_or_else(|| format!("Not valid duration: {d}"))?;
-            Ok(Some(now_ms + seconds * 1000))
+            // A wait that would end after the year 9999 is as unusable as one that does not
+            // parse (and its end must not wrap around into the past).
+            parse_duration(d)
+                .and_then(|seconds| seconds.checked_mul(1000))
+                .and_then(|ms| now_ms.checked_add(ms))
+                .filter(|at| *at <= LATEST_MS)
+                .map(Some)
+                .ok_or_else(|| format!("Not valid duration: {d}"))
         }
         (None, Some(u)) => parse_until(u)
             .map(Some)
@@ -251,6 +260,14 @@ mod tests {
     fn plans() {
         assert_eq!(plan(Some("10s"), None, 1_000), Ok(Some(11_000)));
         assert_eq!(plan(None, None, 1_000), Ok(None));
+        assert_eq!(
+            plan(Some("1000000000000 days"), None, 1_000),
+            Err("Not valid duration: 1000000000000 days".into())
+        );
+        assert_eq!(
+            plan(Some("106751991167 days"), None, 1_000),
+            Err("Not valid duration: 106751991167 days".into())
+        );
         assert_eq!(
             plan(Some("1s"), Some("2030-01-01"), 0),
             Err("Both 'duration' and 'until' specified. Please provide only one input".into())
