@@ -476,13 +476,12 @@ async fn an_async_complete_publish_is_completed_by_a_kafka_reply_through_an_even
 #[tokio::test]
 async fn a_custom_plugin_registered_at_run_time_runs_and_survives_a_restart() {
     let peer = HttpPeer::start().await;
-    let mut s = Server::start_with(&[
-        "--allow-http",
-        "loopback",
-        "--grant",
-        "APPROVAL_WEBHOOK=http",
-    ])
-    .await;
+    // A plugin uploaded over the API is granted capabilities by its content hash.
+    let grant = format!(
+        "APPROVAL_WEBHOOK@sha256:{}=http",
+        fermata_wasm::sha256_hex(&plugin_wasm("approval_webhook"))
+    );
+    let mut s = Server::start_with(&["--allow-http", "loopback", "--grant", &grant]).await;
     let r = s
         .http
         .put(s.url("/plugins/APPROVAL_WEBHOOK"))
@@ -586,13 +585,17 @@ async fn a_plugin_gets_only_granted_capabilities() {
         .unwrap();
     let summary: Value = r.json().await.unwrap();
     assert_eq!(summary["granted"], json!([]));
+    let hash = summary["sha256"].as_str().unwrap().to_string();
     let id = one_task(&s, "ungranted", json!({"type": "APPROVAL_WEBHOOK", "inputParameters": {"webhookUrl": format!("{}/webhook", peer.base)}})).await;
     let wf = s.wait_for(&id, 10, |wf| wf["status"] != "RUNNING").await;
     let reason = task(&wf, "t")["reasonForIncompletion"]
         .as_str()
         .unwrap()
         .to_string();
-    assert!(reason.contains("--grant APPROVAL_WEBHOOK=http"), "{reason}");
+    assert!(
+        reason.contains(&format!("--grant APPROVAL_WEBHOOK@sha256:{hash}=http")),
+        "{reason}"
+    );
     assert!(peer.seen.lock().unwrap().is_empty());
 }
 
@@ -604,7 +607,10 @@ async fn hostile_plugins_fail_their_task_and_fermata_keeps_serving() {
         "--plugin-memory-mib",
         "32",
         "--grant",
-        "HOSTILE=http",
+        &format!(
+            "HOSTILE@sha256:{}=http",
+            fermata_wasm::sha256_hex(&plugin_wasm("hostile"))
+        ),
     ])
     .await;
     let r = s

@@ -25,6 +25,7 @@ pub struct Plugins {
     runtime: Arc<PluginRuntime>,
     engine: Arc<Engine>,
     store: Arc<dyn Store>,
+    compiling: tokio::sync::Mutex<()>,
 }
 
 impl Plugins {
@@ -37,6 +38,7 @@ impl Plugins {
             runtime,
             engine,
             store,
+            compiling: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -79,6 +81,12 @@ impl Plugins {
             }
         }
         for (task_type, bytes) in self.store.stored_plugins().await? {
+            // What the operator installed wins over a copy uploaded over the API (an older
+            // version let the API replace it).
+            if Self::builtin(&task_type) || self.installed_by_operator(&task_type) {
+                tracing::warn!(%task_type, "a plugin uploaded over the API is ignored: the operator installed this task type");
+                continue;
+            }
             match self.runtime.prepare(&bytes, Source::Api).await {
                 Ok(prepared) => self.install(prepared),
                 Err(e) => {
@@ -94,14 +102,28 @@ impl Plugins {
         self.runtime.install(prepared);
     }
 
+    fn installed_by_operator(&self, task_type: &str) -> bool {
+        self.runtime
+            .get(task_type)
+            .is_some_and(|p| matches!(p.source, Source::Directory(_)))
+    }
+
     /// `PUT /api/plugins/{taskType}`: check, keep in the database (so it survives restarts
-    /// and other hosts see it), and use.
+    /// and other hosts see it), and use. Builtins and plugins the operator installed from
+    /// `--plugins-dir` cannot be replaced this way.
     pub async fn register(&self, task_type: &str, bytes: &[u8]) -> Result<PluginSummary> {
         if Self::builtin(task_type) {
             return Err(Error::conflict(format!(
                 "{task_type} is a builtin task type and cannot be replaced"
             )));
         }
+        if self.installed_by_operator(task_type) {
+            return Err(Error::conflict(format!(
+                "{task_type} was installed by the operator from --plugins-dir and cannot be replaced over the API"
+            )));
+        }
+        // Compiling is the costly part of a registration: one at a time.
+        let _compiling = self.compiling.lock().await;
         let prepared = self
             .runtime
             .prepare(bytes, Source::Api)
@@ -191,6 +213,7 @@ impl Plugins {
         let task = match self.engine.internal(workflow_id, start).await {
             Ok(Reply::Task(Some(task))) => task,
             Ok(_) => return,
+            Err(e) if e.unprocessable => return self.engine.set_aside(workflow_id, &e).await,
             Err(e) => {
                 tracing::warn!(workflow = %workflow_id, task = %task_id, error = %e, "could not start a system task");
                 return;

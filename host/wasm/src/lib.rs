@@ -16,6 +16,7 @@ wasmtime::component::bindgen!({
     additional_derives: [PartialEq, Eq, Hash],
 });
 
+pub use cache::sha256_hex;
 pub use engine::{Limits, build_engine};
 pub use host::{HostConfig, PublishedEvent};
 pub use runtime::{ExecError, Execution, PluginRuntime, PluginSummary, Prepared, Source, TaskInfo};

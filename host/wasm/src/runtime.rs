@@ -5,7 +5,7 @@
 
 use crate::engine::{EPOCH_TICK, Limits, build_engine};
 use crate::fermata::task::types::{Capability, Outcome, TaskContext};
-use crate::host::{HostConfig, Limiter, PublishedEvent, Services, State};
+use crate::host::{Grants, HostConfig, Limiter, PublishedEvent, Services, State};
 use crate::{TaskPlugin, TaskPluginPre, cache};
 use anyhow::{Context, anyhow};
 use fermata_core::decider::PluginOutcome;
@@ -70,7 +70,7 @@ pub struct PluginSummary {
 struct Loaded {
     summary: PluginSummary,
     pre: TaskPluginPre<State>,
-    grants: HashSet<Capability>,
+    grants: Grants,
 }
 
 /// A compiled, described plugin, not yet installed.
@@ -120,13 +120,13 @@ pub struct PluginRuntime {
     services: Arc<Services>,
     limits: Limits,
     cache_dir: Option<PathBuf>,
-    /// Capabilities the operator grants to non-builtin plugins, by task type.
-    operator_grants: HashMap<String, HashSet<Capability>>,
+    /// Capabilities the operator grants to non-builtin plugins.
+    operator_grants: HashMap<Grantee, HashSet<Capability>>,
     plugins: RwLock<HashMap<String, Arc<Loaded>>>,
 }
 
 impl PluginRuntime {
-    /// `grants`: `TYPE=cap,cap` entries (`--grant`).
+    /// `grants`: `TYPE=cap,cap` or `TYPE@sha256:HEX=cap,cap` entries (`--grant`).
     pub fn new(
         limits: Limits,
         host: HostConfig,
@@ -137,25 +137,7 @@ impl PluginRuntime {
         let mut linker = Linker::new(&engine);
         wasmtime_wasi::p2::add_to_linker_async(&mut linker)?;
         TaskPlugin::add_to_linker::<State, HasSelf<State>>(&mut linker, |s| s)?;
-        let mut operator_grants: HashMap<String, HashSet<Capability>> = HashMap::new();
-        for entry in grants
-            .iter()
-            .flat_map(|g| g.split(';'))
-            .map(str::trim)
-            .filter(|g| !g.is_empty())
-        {
-            let (task_type, caps) = entry
-                .split_once('=')
-                .ok_or_else(|| anyhow!("--grant {entry}: expected TYPE=capability[,capability]"))?;
-            let set = operator_grants
-                .entry(task_type.trim().to_string())
-                .or_default();
-            for cap in caps.split(',').filter(|c| !c.trim().is_empty()) {
-                set.insert(capability_named(cap).ok_or_else(|| {
-                    anyhow!("--grant {entry}: unknown capability {cap} (http, kafka, events)")
-                })?);
-            }
-        }
+        let operator_grants = parse_grants(grants)?;
         Ok(PluginRuntime {
             engine,
             linker,
@@ -175,7 +157,7 @@ impl PluginRuntime {
         &self,
         task_type: &str,
         task_id: &str,
-        grants: HashSet<Capability>,
+        grants: Grants,
         stderr: MemoryOutputPipe,
     ) -> Store<State> {
         let wasi = WasiCtxBuilder::new()
@@ -237,7 +219,7 @@ impl PluginRuntime {
         let mut store = self.store(
             "describe",
             "",
-            HashSet::new(),
+            Grants::default(),
             MemoryOutputPipe::new(STDERR_CAPACITY),
         );
         let instance = pre
@@ -263,15 +245,17 @@ impl PluginRuntime {
             );
         }
         let declared: HashSet<Capability> = info.capabilities.iter().copied().collect();
-        let allowed: HashSet<Capability> = match source {
+        let allowed = match &source {
             Source::Builtin => declared.clone(),
-            _ => self
-                .operator_grants
-                .get(&task_type)
-                .cloned()
-                .unwrap_or_default(),
+            source => self.allowed(source, &task_type, &sha),
         };
-        let grants: HashSet<Capability> = declared.intersection(&allowed).copied().collect();
+        let grants = Grants {
+            capabilities: declared.intersection(&allowed).copied().collect(),
+            grantee: match source {
+                Source::Api => format!("{task_type}@sha256:{sha}"),
+                _ => task_type.clone(),
+            },
+        };
         let names = |set: &HashSet<Capability>| {
             let mut v: Vec<&'static str> = set.iter().map(|c| capability_name(*c)).collect();
             v.sort();
@@ -283,7 +267,7 @@ impl PluginRuntime {
                     task_type,
                     description: info.description,
                     capabilities: names(&declared),
-                    granted: names(&grants),
+                    granted: names(&grants.capabilities),
                     source,
                     sha256: sha,
                     from_cache,
@@ -292,6 +276,30 @@ impl PluginRuntime {
                 grants,
             },
         })
+    }
+
+    /// What the operator grants a plugin that is not builtin. A grant by name alone covers
+    /// only plugins the operator installed (`--plugins-dir`): bytes uploaded over the API get
+    /// capabilities only from a grant that names their content hash, so whoever can reach
+    /// the API cannot swap code under a grant made for another binary.
+    fn allowed(&self, source: &Source, task_type: &str, sha: &str) -> HashSet<Capability> {
+        let pinned = Grantee {
+            task_type: task_type.to_string(),
+            sha256: Some(sha.to_string()),
+        };
+        let by_name = Grantee {
+            task_type: task_type.to_string(),
+            sha256: None,
+        };
+        let mut allowed: HashSet<Capability> = self
+            .operator_grants
+            .get(&pinned)
+            .cloned()
+            .unwrap_or_default();
+        if matches!(source, Source::Directory(_)) {
+            allowed.extend(self.operator_grants.get(&by_name).into_iter().flatten());
+        }
+        allowed
     }
 
     pub fn install(&self, prepared: Prepared) {
@@ -440,10 +448,63 @@ impl PluginRuntime {
     }
 }
 
+/// Whom a `--grant` entry names: a task type, or one binary of it.
+#[derive(Debug, Clone, PartialEq, Eq, Hash)]
+struct Grantee {
+    task_type: String,
+    sha256: Option<String>,
+}
+
+fn parse_grants(entries: &[String]) -> anyhow::Result<HashMap<Grantee, HashSet<Capability>>> {
+    let mut grants: HashMap<Grantee, HashSet<Capability>> = HashMap::new();
+    for entry in entries
+        .iter()
+        .flat_map(|g| g.split(';'))
+        .map(str::trim)
+        .filter(|g| !g.is_empty())
+    {
+        let usage = || {
+            anyhow!(
+                "--grant {entry}: expected TYPE=capability[,capability] or TYPE@sha256:HEX=capability[,capability]"
+            )
+        };
+        let (who, caps) = entry.split_once('=').ok_or_else(usage)?;
+        let grantee = match who.trim().split_once('@') {
+            None => Grantee {
+                task_type: who.trim().to_string(),
+                sha256: None,
+            },
+            Some((task_type, pin)) => {
+                let hex = pin
+                    .strip_prefix("sha256:")
+                    .map(str::to_ascii_lowercase)
+                    .filter(|h| h.len() == 64 && h.bytes().all(|b| b.is_ascii_hexdigit()))
+                    .ok_or_else(usage)?;
+                Grantee {
+                    task_type: task_type.to_string(),
+                    sha256: Some(hex),
+                }
+            }
+        };
+        let set = grants.entry(grantee).or_default();
+        for cap in caps.split(',').filter(|c| !c.trim().is_empty()) {
+            set.insert(capability_named(cap).ok_or_else(|| {
+                anyhow!("--grant {entry}: unknown capability {cap} (http, kafka, events)")
+            })?);
+        }
+    }
+    Ok(grants)
+}
+
 /// The WIT outcome with its JSON checked: an output must be a JSON object (a bare value is
 /// kept under `result`); invalid JSON fails the task.
 fn convert(task_type: &str, outcome: Outcome) -> PluginOutcome {
     let parse = |text: &str| -> Result<Json, String> {
+        if let Some(problem) = fermata_core::limits::check_raw_json(text.as_bytes()) {
+            return Err(format!(
+                "plugin {task_type} returned output that is refused: {problem}"
+            ));
+        }
         match serde_json::from_str::<serde_json::Value>(text) {
             Ok(serde_json::Value::Object(m)) => Ok(m),
             Ok(serde_json::Value::Null) => Ok(Json::new()),

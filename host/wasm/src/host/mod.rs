@@ -43,6 +43,15 @@ impl Services {
     }
 }
 
+/// What one plugin binary may use, and how the operator names it in `--grant`.
+#[derive(Debug, Clone, Default)]
+pub struct Grants {
+    pub capabilities: HashSet<Capability>,
+    /// `TYPE` for a plugin the operator installed, `TYPE@sha256:HEX` for one registered
+    /// over the API: a grant for it names its content.
+    pub grantee: String,
+}
+
 /// The store data of one execution.
 pub(crate) struct State {
     pub wasi: WasiCtx,
@@ -50,7 +59,7 @@ pub(crate) struct State {
     pub limits: Limiter,
     pub task_type: String,
     pub task_id: String,
-    pub grants: HashSet<Capability>,
+    pub grants: Grants,
     pub services: Arc<Services>,
     pub deadline: Instant,
     /// Events for `conductor:` sinks, committed together with the task's outcome.
@@ -59,12 +68,12 @@ pub(crate) struct State {
 
 impl State {
     pub fn require(&self, capability: Capability, name: &str) -> Result<(), String> {
-        if self.grants.contains(&capability) {
+        if self.grants.capabilities.contains(&capability) {
             Ok(())
         } else {
             Err(format!(
                 "plugin {} is not granted the {name} capability: start fermata with --grant {}={name} (or FERMATA_GRANT)",
-                self.task_type, self.task_type
+                self.task_type, self.grants.grantee
             ))
         }
     }
