@@ -5,6 +5,7 @@ mod engine;
 mod error;
 mod events;
 mod plugins;
+mod serve;
 mod ui;
 
 use anyhow::Context;
@@ -82,6 +83,16 @@ struct ServeArgs {
     /// System tasks run at once on this host.
     #[arg(long, env = "FERMATA_PLUGIN_CONCURRENCY", default_value_t = 32)]
     plugin_concurrency: u32,
+    /// Open client connections at most; at the limit a new one replaces the quietest idle one.
+    #[arg(long, env = "FERMATA_MAX_CONNECTIONS", default_value_t = 1024)]
+    max_connections: usize,
+    /// Time a client has to send a request's headers, in milliseconds (it also closes
+    /// keep-alive connections that send nothing for that long).
+    #[arg(long, env = "FERMATA_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000)]
+    header_read_timeout_ms: u64,
+    /// A connection that moves no byte either way for this long is closed, in milliseconds.
+    #[arg(long, env = "FERMATA_IDLE_TIMEOUT_MS", default_value_t = 60_000)]
+    idle_timeout_ms: u64,
 }
 
 impl ServeArgs {
@@ -177,11 +188,13 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         args.max_body_bytes,
     );
 
-    axum::serve(
-        listener,
-        app.into_make_service_with_connect_info::<SocketAddr>(),
-    )
-    .with_graceful_shutdown(async move {
+    let limits = serve::Limits {
+        max_connections: args.max_connections,
+        header_read_timeout: std::time::Duration::from_millis(args.header_read_timeout_ms.max(1)),
+        idle_timeout: std::time::Duration::from_millis(args.idle_timeout_ms.max(1)),
+    }
+    .fitted_to_process();
+    serve::serve(listener, app, limits, async move {
         shutdown_signal().await;
         tracing::info!("stopping: finishing in-flight requests");
         let _ = stop.send(true);
