@@ -29,6 +29,10 @@ pub struct Error {
     pub retryable: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub validation_errors: Vec<ValidationError>,
+    /// Set when the execution itself cannot be processed (its stored data cannot be read, or
+    /// deciding it fails): the engine's own loops stop retrying it instead of spinning.
+    #[serde(skip)]
+    pub unprocessable: bool,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -41,6 +45,7 @@ impl Error {
             instance: instance().to_string(),
             retryable: false,
             validation_errors: vec![],
+            unprocessable: false,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Error {
@@ -62,6 +67,18 @@ impl Error {
         Error {
             retryable: true,
             ..Error::new(500, message)
+        }
+    }
+    /// A failure of the server that repeating the request cannot fix.
+    pub fn server(message: impl Into<String>) -> Error {
+        Error::new(500, message)
+    }
+    pub fn unprocessable(workflow_id: &str, problem: impl std::fmt::Display) -> Error {
+        Error {
+            unprocessable: true,
+            ..Error::server(format!(
+                "Workflow {workflow_id} cannot be processed: {problem}"
+            ))
         }
     }
     pub fn workflow_not_found(id: &str) -> Error {
@@ -101,9 +118,17 @@ impl From<StoreError> for Error {
                     "Workflow {id} is being changed by another request; try again"
                 ))
             },
+            StoreError::Corrupt(m) => {
+                tracing::error!(error = %m, "stored data cannot be read");
+                Error::server(format!("stored data cannot be read: {m}"))
+            }
+            other if other.is_transient() => {
+                tracing::warn!(error = %other, "store failure");
+                Error::internal(other.to_string())
+            }
             other => {
                 tracing::error!(error = %other, "store failure");
-                Error::internal(other.to_string())
+                Error::server(other.to_string())
             }
         }
     }

@@ -63,6 +63,9 @@ async fn bytes(req: Request) -> Result<Bytes, Error> {
 }
 
 pub fn parse_json<T: DeserializeOwned>(raw: &[u8]) -> Result<T, Error> {
+    if let Some(problem) = fermata_core::limits::check_raw_json(raw) {
+        return Err(Error::bad_request(format!("Invalid JSON body: {problem}")));
+    }
     let mut de = serde_json::Deserializer::from_slice(raw);
     serde_path_to_error::deserialize(&mut de)
         .map_err(|e| {

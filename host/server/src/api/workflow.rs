@@ -341,6 +341,11 @@ pub async fn correlated_many(
     Q(q): Q<CorrelatedQuery>,
     Body(ids): Body<Vec<String>>,
 ) -> Result<Json<BTreeMap<String, Vec<Workflow>>>> {
+    if ids.len() > BULK_MAX {
+        return Err(Error::bad_request(format!(
+            "Cannot look up more than {BULK_MAX} correlation ids at once"
+        )));
+    }
     let mut out = BTreeMap::new();
     for cid in ids {
         let found = correlated_workflows(&s, &name, &cid, &q).await?;
@@ -371,7 +376,7 @@ pub async fn running(
 
 // ---- bulk (reference §1.3): ids one at a time, per-id errors, always 200 ----
 
-const BULK_MAX: usize = 1000;
+const BULK_MAX: usize = fermata_core::limits::MAX_IDS_PER_REQUEST;
 
 async fn bulk(
     s: &State,

@@ -129,8 +129,16 @@ impl Engine {
     async fn run(&self, workflow_id: &str, op: Op, call: Option<&Call>) -> Result<Reply> {
         let _execution = self.executions.lock(workflow_id).await;
         for _ in 0..CONFLICT_RETRIES {
-            let Some(stored) = self.store.load(workflow_id).await? else {
-                return Err(Error::workflow_not_found(workflow_id));
+            let stored = match self.store.load(workflow_id).await {
+                Ok(Some(stored)) => stored,
+                Ok(None) => return Err(Error::workflow_not_found(workflow_id)),
+                Err(StoreError::Corrupt(problem)) => {
+                    return Err(Error::unprocessable(
+                        workflow_id,
+                        format!("its stored data cannot be read: {problem}"),
+                    ));
+                }
+                Err(e) => return Err(e.into()),
             };
             let mut wf = stored.workflow.clone();
             let now = now_ms();
@@ -138,7 +146,7 @@ impl Engine {
             let applied = match op.event(&wf) {
                 Ok(Some(event)) => {
                     let event = self.resolve(event, &op, &wf).await?;
-                    fermata_core::apply(&mut wf, event, &mut env).map_err(Error::from)
+                    decide_guarded(workflow_id, &mut wf, event, &mut env)
                 }
                 Ok(None) => Ok(Outcome::default()),
                 Err(e) => Err(e),
@@ -259,7 +267,7 @@ impl Engine {
                         task_id,
                         queue,
                         workflow_id: workflow_id.to_string(),
-                        visible_at: now + delay_ms,
+                        visible_at: now.saturating_add(delay_ms),
                     });
                 }
                 Effect::Dequeue { task_id } => commit.queue.push(QueueOp::Remove { task_id }),
@@ -364,6 +372,7 @@ impl Engine {
         call: &Call,
         not_found: NotFoundStyle,
     ) -> Result<Reply> {
+        check_start_request(&request)?;
         let name = request.name.clone().filter(|n| !n.trim().is_empty());
         let definition = match request.workflow_def.clone() {
             Some(def) => {
@@ -542,4 +551,66 @@ fn idempotency_record(call: &Call, rendered: &Rendered, now: i64) -> Option<Idem
         body: rendered.body.clone(),
         created: now,
     })
+}
+
+/// Bounds on a start request's own fields (its input is bounded by the body's depth limit).
+fn check_start_request(request: &StartWorkflowRequest) -> Result<()> {
+    use fermata_core::limits::check_name;
+    let texts = [
+        ("name", request.name.as_deref()),
+        ("correlationId", request.correlation_id.as_deref()),
+        ("idempotencyKey", request.idempotency_key.as_deref()),
+    ];
+    for (field, value) in texts {
+        if let Some(problem) = value.and_then(|v| check_name(field, v)) {
+            return Err(Error::bad_request(problem));
+        }
+    }
+    for (task, domain) in &request.task_to_domain {
+        if let Some(problem) =
+            check_name("taskToDomain", task).or(check_name("taskToDomain", domain))
+        {
+            return Err(Error::bad_request(problem));
+        }
+    }
+    Ok(())
+}
+
+/// Apply one event, turning a panic of the decider into an error for this execution alone:
+/// one execution the decider cannot handle must not take a timer loop or a poll down.
+fn decide_guarded(
+    workflow_id: &str,
+    wf: &mut Workflow,
+    event: fermata_core::Event,
+    env: &mut HostEnv,
+) -> Result<Outcome> {
+    let attempt = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+        fermata_core::apply(wf, event, env)
+    }));
+    match attempt {
+        Ok(applied) => applied.map_err(Error::from),
+        Err(panic) => {
+            let what = panic
+                .downcast_ref::<&str>()
+                .map(|s| s.to_string())
+                .or_else(|| panic.downcast_ref::<String>().cloned())
+                .unwrap_or_else(|| "unknown panic".into());
+            tracing::error!(workflow = %workflow_id, panic = %what, "the decider failed");
+            Err(Error::unprocessable(
+                workflow_id,
+                format!("deciding it failed: {what}"),
+            ))
+        }
+    }
+}
+
+impl Engine {
+    /// Take an execution the engine cannot process out of the timer loop and the queues, so
+    /// it does not spin or block others; everything else goes on.
+    pub async fn set_aside(&self, workflow_id: &str, error: &Error) {
+        tracing::error!(workflow = %workflow_id, error = %error.message, "execution set aside");
+        if let Err(e) = self.store.quarantine(workflow_id).await {
+            tracing::warn!(workflow = %workflow_id, error = %e, "could not set the execution aside");
+        }
+    }
 }

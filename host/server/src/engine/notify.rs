@@ -17,13 +17,26 @@ pub struct Notifier {
 }
 
 impl Notifier {
-    pub fn queue(&self, name: &str) -> Arc<Notify> {
-        self.queues
+    /// Wait for work on `name`. The entry lives only while someone waits, so polling many
+    /// distinct names leaves nothing behind.
+    pub fn queue(&self, name: &str) -> QueueWaiter<'_> {
+        let notify = self
+            .queues
             .lock()
             .expect("notifier poisoned")
             .entry(name.to_string())
             .or_default()
-            .clone()
+            .clone();
+        QueueWaiter {
+            notifier: self,
+            name: name.to_string(),
+            notify,
+        }
+    }
+
+    #[cfg(test)]
+    fn waited_queues(&self) -> usize {
+        self.queues.lock().expect("notifier poisoned").len()
     }
 
     pub fn work_available(&self, name: &str) {
@@ -69,5 +82,45 @@ impl Notifier {
 
     pub async fn events_woken(&self) {
         self.events.notified().await
+    }
+}
+
+pub struct QueueWaiter<'a> {
+    notifier: &'a Notifier,
+    name: String,
+    notify: Arc<Notify>,
+}
+
+impl QueueWaiter<'_> {
+    pub fn notified(&self) -> tokio::sync::futures::Notified<'_> {
+        self.notify.notified()
+    }
+}
+
+impl Drop for QueueWaiter<'_> {
+    fn drop(&mut self) {
+        let mut queues = self.notifier.queues.lock().expect("notifier poisoned");
+        // The map's reference and ours: nobody else waits on this queue.
+        if Arc::strong_count(&self.notify) <= 2 {
+            queues.remove(&self.name);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_queue_entry_lives_only_while_someone_waits() {
+        let notifier = Notifier::default();
+        let first = notifier.queue("a");
+        let second = notifier.queue("a");
+        let other = notifier.queue("b");
+        assert_eq!(notifier.waited_queues(), 2);
+        drop(first);
+        assert_eq!(notifier.waited_queues(), 2);
+        drop((second, other));
+        assert_eq!(notifier.waited_queues(), 0);
     }
 }

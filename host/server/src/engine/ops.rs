@@ -185,6 +185,12 @@ impl Op {
                 let status = r
                     .status
                     .ok_or_else(|| Error::bad_request("TaskResult status cannot be null"))?;
+                if let Some(m) = fermata_core::limits::check_seconds(
+                    "callbackAfterSeconds",
+                    r.callback_after_seconds,
+                ) {
+                    return Err(Error::bad_request(m));
+                }
                 Event::TaskUpdated(TaskUpdate {
                     task_id: r.task_id,
                     status,

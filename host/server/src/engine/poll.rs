@@ -21,6 +21,18 @@ impl Engine {
         count: u32,
         timeout: Duration,
     ) -> Result<Vec<Task>> {
+        use fermata_core::limits::check_name;
+        let names = [
+            ("taskType", Some(task_type)),
+            ("domain", domain),
+            ("workerid", worker_id.as_deref()),
+        ];
+        if let Some(problem) = names
+            .into_iter()
+            .find_map(|(field, value)| value.and_then(|v| check_name(field, v)))
+        {
+            return Err(crate::error::Error::bad_request(problem));
+        }
         let queue = match domain.filter(|d| !d.is_empty()) {
             Some(d) => format!("{d}:{task_type}"),
             None => task_type.to_string(),
@@ -69,6 +81,9 @@ impl Engine {
                         })
                         .await?;
                 }
+                // One execution that cannot be processed must not fail every poll of its
+                // queue: set it aside and hand out the rest.
+                Err(e) if e.unprocessable => self.set_aside(&c.workflow_id, &e).await,
                 Err(e) => return Err(e),
             }
         }

@@ -21,8 +21,12 @@ impl Engine {
             match self.store.due(now, BATCH).await {
                 Ok(due) => {
                     for id in &due {
-                        if let Err(e) = self.internal(id, Op::Decide).await {
-                            tracing::warn!(workflow = %id, error = %e, "timer decide failed");
+                        match self.internal(id, Op::Decide).await {
+                            Err(e) if e.unprocessable => self.set_aside(id, &e).await,
+                            Err(e) => {
+                                tracing::warn!(workflow = %id, error = %e, "timer decide failed")
+                            }
+                            Ok(_) => {}
                         }
                     }
                     if due.len() as u32 == BATCH {

@@ -187,6 +187,9 @@ impl Events {
             Ok(h) => h,
             Err(e) => return tracing::warn!(error = %e, "reading event handlers failed"),
         };
+        if let Some(problem) = fermata_core::limits::check_raw_json(payload.as_bytes()) {
+            return tracing::warn!(%event, %message_id, %problem, "event message ignored");
+        }
         let message: Value =
             serde_json::from_str(payload).unwrap_or_else(|_| Value::String(payload.to_string()));
         for handler in handlers {
@@ -206,7 +209,9 @@ impl Events {
         message_id: &str,
     ) -> Result<()> {
         let message = if action.expand_inline_json {
-            expand_inline_json(message.clone())
+            let mut expanded = expand_inline_json(message.clone(), INLINE_JSON_LEVELS);
+            fermata_core::limits::prune(&mut expanded, fermata_core::limits::MAX_JSON_DEPTH);
+            expanded
         } else {
             message.clone()
         };
@@ -293,18 +298,31 @@ impl Events {
     }
 }
 
+/// How many levels of JSON inside strings inside JSON `expandInlineJSON` unpacks.
+const INLINE_JSON_LEVELS: u8 = 4;
+
 /// Conductor's `expandInlineJSON`: string values holding JSON objects or arrays become JSON.
-fn expand_inline_json(v: Value) -> Value {
+fn expand_inline_json(v: Value, levels: u8) -> Value {
     match v {
-        Value::String(s) if s.trim_start().starts_with(['{', '[']) => serde_json::from_str(&s)
-            .map(expand_inline_json)
-            .unwrap_or(Value::String(s)),
+        Value::String(s)
+            if levels > 0
+                && s.trim_start().starts_with(['{', '['])
+                && fermata_core::limits::check_raw_json(s.as_bytes()).is_none() =>
+        {
+            serde_json::from_str(&s)
+                .map(|inner| expand_inline_json(inner, levels - 1))
+                .unwrap_or(Value::String(s))
+        }
         Value::Object(m) => Value::Object(
             m.into_iter()
-                .map(|(k, v)| (k, expand_inline_json(v)))
+                .map(|(k, v)| (k, expand_inline_json(v, levels)))
                 .collect(),
         ),
-        Value::Array(a) => Value::Array(a.into_iter().map(expand_inline_json).collect()),
+        Value::Array(a) => Value::Array(
+            a.into_iter()
+                .map(|v| expand_inline_json(v, levels))
+                .collect(),
+        ),
         other => other,
     }
 }
