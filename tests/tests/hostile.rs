@@ -903,7 +903,7 @@ async fn an_unreadable_execution_is_reported_alone_and_polling_and_search_go_on(
             handed.push(r.json()["workflowInstanceId"].as_str().unwrap().to_string());
         }
     }
-    assert_eq!(handed, [healthy.clone()]);
+    assert_eq!(handed, std::slice::from_ref(&healthy));
     let r = s.complete(&healthy, "t", json!({})).await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(s.workflow(&healthy).await["status"], "COMPLETED");
@@ -912,5 +912,82 @@ async fn an_unreadable_execution_is_reported_alone_and_polling_and_search_go_on(
     tokio::time::sleep(Duration::from_millis(2500)).await;
     let set_aside = s.log().matches("execution set aside").count();
     assert!((1..=2).contains(&set_aside), "set aside {set_aside} times");
+    assert_alive(&s).await;
+}
+
+// ---- 6 (continued): bodies that never finish ----
+
+#[tokio::test]
+async fn clients_trickling_bodies_cannot_hold_every_connection() {
+    let s = Server::start_with(&["--max-connections", "16"]).await;
+    let addr = format!("127.0.0.1:{}", s.port);
+    // Each announces a large body, then keeps it coming a byte at a time: never silent, so
+    // no timeout closes them, and more of them than the server allows connections.
+    let mut trickling = Vec::new();
+    for _ in 0..40 {
+        let c = TcpStream::connect(addr.as_str()).await.expect("connect");
+        let head = "POST /api/metadata/taskdefs HTTP/1.1\r\nHost: x\r\ncontent-type: application/json\r\ncontent-length: 1000000\r\n\r\n[";
+        // A connection the server already replaced may refuse the write: that is the point.
+        let _ = write_all(&c, head.as_bytes()).await;
+        trickling.push(c);
+    }
+    let keep_trickling = async {
+        loop {
+            for c in &trickling {
+                let _ = c.try_write(b" ");
+            }
+            tokio::time::sleep(Duration::from_millis(200)).await;
+        }
+    };
+    let check = async {
+        for attempt in 1..=5 {
+            let client = reqwest::Client::builder()
+                .pool_max_idle_per_host(0)
+                .timeout(Duration::from_secs(5))
+                .build()
+                .unwrap();
+            let r = client
+                .get(format!("{}/health", s.base))
+                .send()
+                .await
+                .unwrap_or_else(|e| panic!("health {attempt} while bodies trickle: {e}"));
+            assert_eq!(r.status().as_u16(), 200);
+        }
+    };
+    tokio::select! {
+        _ = keep_trickling => unreachable!(),
+        _ = check => {}
+    }
+    assert_alive(&s).await;
+}
+
+// ---- 2 (continued): values derived from one large value many times ----
+
+#[tokio::test]
+async fn a_definition_cannot_multiply_a_large_input_without_bound() {
+    let s = Server::start().await;
+    let params: serde_json::Map<String, Value> = (0..40)
+        .map(|i| (format!("copy{i}"), json!("${workflow.input.big}")))
+        .collect();
+    s.define(
+        json!({"name": "multiply", "tasks": [{"name": "multiply_task",
+        "taskReferenceName": "t", "retryCount": 0, "inputParameters": params}]}),
+    )
+    .await;
+    let big = "x".repeat(1 << 20);
+    let id = s.start_workflow("multiply", json!({"big": big})).await;
+    let wf = s.workflow(&id).await;
+    let input = task(&wf, "t")["inputData"].as_object().unwrap().clone();
+    let copies = input
+        .values()
+        .filter(|v| v.as_str() == Some(big.as_str()))
+        .count();
+    let cut = input
+        .values()
+        .filter(|v| v.as_str().is_some_and(|s| s.starts_with("[cut:")))
+        .count();
+    // 16 MiB of copies at most; every other reference says it was cut.
+    assert!((15..=16).contains(&copies), "{copies} copies");
+    assert_eq!(copies + cut, 40);
     assert_alive(&s).await;
 }

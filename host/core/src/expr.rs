@@ -3,16 +3,20 @@
 //! workflow and its tasks. A string that is exactly one reference takes the raw JSON value;
 //! otherwise results are spliced in as text. `$${` escapes a literal `${`.
 
-use crate::limits::{MAX_EXPRESSION_NESTING, MAX_PATH_NESTING};
+use crate::limits::{MAX_DERIVED_BYTES, MAX_EXPRESSION_NESTING, MAX_PATH_NESTING, size_within};
 use crate::model::{Json, Task, Workflow};
 use serde_json::{Map, Value, json};
 use serde_json_path::JsonPath;
+use std::cell::Cell;
 
 /// The names an expression can reach: `workflow` plus one entry per task reference.
 pub struct Scope {
     doc: Value,
     /// Id of the task being created, for `${CPEWF_TASK_ID}`.
     task_id: Option<String>,
+    /// Bytes this scope may still copy out of `doc`: a definition that references a large
+    /// value many times (or `..*` over it) must not multiply it without bound.
+    budget: Cell<usize>,
 }
 
 impl Scope {
@@ -48,12 +52,17 @@ impl Scope {
         Scope {
             doc: Value::Object(doc),
             task_id: None,
+            budget: Cell::new(MAX_DERIVED_BYTES),
         }
     }
 
     /// A scope over an arbitrary document, e.g. an event payload for event handlers.
     pub fn over(doc: Value) -> Scope {
-        Scope { doc, task_id: None }
+        Scope {
+            doc,
+            task_id: None,
+            budget: Cell::new(MAX_DERIVED_BYTES),
+        }
     }
 
     pub fn with_task_id(mut self, task_id: &str) -> Scope {
@@ -103,6 +112,9 @@ impl Scope {
         out
     }
 
+    /// Evaluate one reference the way Conductor (Jayway) evaluates a JSONPath: a leading
+    /// `$.` is optional, a definite path yields its value, an indefinite one (wildcards,
+    /// filters, slices, descent) a list, and anything missing or malformed yields `null`.
     fn resolve(&self, expr: &str) -> Value {
         let expr = expr.trim();
         if expr.is_empty() {
@@ -114,7 +126,30 @@ impl Scope {
                 .as_deref()
                 .map_or(Value::Null, |id| Value::String(id.into()));
         }
-        query(&self.doc, expr)
+        let Some(path) = compile(expr) else {
+            return Value::Null;
+        };
+        let nodes = path.query(&self.doc).all();
+        // Measure before copying, and stop measuring past the budget.
+        let mut left = self.budget.get();
+        for node in &nodes {
+            match size_within(node, left) {
+                Some(size) => left -= size,
+                None => {
+                    self.budget.set(0);
+                    return Value::String(format!(
+                        "[cut: values derived here exceed {} MiB]",
+                        MAX_DERIVED_BYTES >> 20
+                    ));
+                }
+            }
+        }
+        self.budget.set(left);
+        if is_indefinite(expr) {
+            Value::Array(nodes.into_iter().cloned().collect())
+        } else {
+            nodes.first().map_or(Value::Null, |v| (*v).clone())
+        }
     }
 }
 
@@ -139,21 +174,6 @@ fn task_entry(task: &Task) -> Value {
         "workerId": task.worker_id,
         "iteration": task.iteration,
     })
-}
-
-/// Evaluate one JSONPath expression the way Conductor (Jayway) does: a leading `$.` is
-/// optional, a definite path yields its value, an indefinite one (wildcards, filters,
-/// slices, descent) a list, and anything missing or malformed yields `null`.
-pub fn query(doc: &Value, expr: &str) -> Value {
-    let Some(path) = compile(expr) else {
-        return Value::Null;
-    };
-    let nodes = path.query(doc).all();
-    if is_indefinite(expr) {
-        Value::Array(nodes.into_iter().cloned().collect())
-    } else {
-        nodes.first().map_or(Value::Null, |v| (*v).clone())
-    }
 }
 
 fn compile(expr: &str) -> Option<JsonPath> {
@@ -291,25 +311,53 @@ pub fn check(s: &str) -> Result<(), String> {
     Ok(())
 }
 
-/// Every parameter string in `value` that [`check`] refuses, with its JSON pointer-like path
-/// below `path`. Iterative: the value may come from a client.
+/// Every parameter string in `value` that [`check`] refuses, with its path below `path`.
+/// Iterative, and a path is spelled out only for a string refused: the value comes from a
+/// client, who chooses its depth, its width and the length of its keys.
 pub fn check_all(path: &str, value: &Value) -> Vec<(String, String)> {
+    const MAX_REPORTED_PROBLEMS: usize = 20;
+    const MAX_REPORTED_PATH: usize = 1024;
+    enum Step<'a> {
+        Key(&'a str),
+        Index(usize),
+    }
     let mut problems = Vec::new();
-    let mut stack = vec![(path.to_string(), value)];
-    while let Some((at, v)) = stack.pop() {
+    let mut branch: Vec<Step> = Vec::new();
+    let mut stack: Vec<(&Value, usize, Option<Step>)> = vec![(value, 0, None)];
+    while let Some((v, depth, step)) = stack.pop() {
+        branch.truncate(depth.saturating_sub(1));
+        branch.extend(step);
         match v {
             Value::String(s) => {
                 if let Err(e) = check(s) {
+                    let mut at = path.to_string();
+                    for step in &branch {
+                        match step {
+                            Step::Key(k) => at.push_str(&format!(".{k}")),
+                            Step::Index(i) => at.push_str(&format!("[{i}]")),
+                        }
+                        if at.len() > MAX_REPORTED_PATH {
+                            at.truncate(at.floor_char_boundary(MAX_REPORTED_PATH));
+                            at.push('…');
+                            break;
+                        }
+                    }
                     problems.push((at, e));
+                    if problems.len() == MAX_REPORTED_PROBLEMS {
+                        break;
+                    }
                 }
             }
             Value::Array(items) => stack.extend(
                 items
                     .iter()
                     .enumerate()
-                    .map(|(i, c)| (format!("{at}[{i}]"), c)),
+                    .map(|(i, c)| (c, depth + 1, Some(Step::Index(i)))),
             ),
-            Value::Object(map) => stack.extend(map.iter().map(|(k, c)| (format!("{at}.{k}"), c))),
+            Value::Object(map) => stack.extend(
+                map.iter()
+                    .map(|(k, c)| (c, depth + 1, Some(Step::Key(k.as_str())))),
+            ),
             _ => {}
         }
     }
@@ -426,6 +474,22 @@ mod tests {
         assert!(check(&format!("${{workflow.input.{eight}}}")).is_err());
         let ok_parens = format!("${{workflow.input[{}0{}]}}", "(".repeat(31), ")".repeat(31));
         assert!(check(&ok_parens).is_ok());
+    }
+
+    #[test]
+    fn copies_out_of_the_execution_are_budgeted() {
+        let big = "x".repeat(MAX_DERIVED_BYTES / 3);
+        let s = Scope::over(json!({"workflow": {"input": {"big": big}}}));
+        let params: Json = (0..5)
+            .map(|i| (format!("k{i}"), json!("${workflow.input.big}")))
+            .collect();
+        let out = s.eval_map(&params);
+        let full = out
+            .values()
+            .filter(|v| v.as_str() == Some(big.as_str()))
+            .count();
+        assert_eq!(full, 2, "two copies fit in the budget");
+        assert!(out["k4"].as_str().unwrap().starts_with("[cut"));
     }
 
     #[test]

@@ -13,6 +13,9 @@ pub const MAX_JSON_DEPTH: usize = 64;
 /// Deepest value the decider writes into an execution (a task's input, a workflow's output, a
 /// failure workflow's input).
 pub const MAX_STORED_DEPTH: usize = 96;
+/// Bytes one evaluation of parameters (a task's input, a workflow's output) may copy out of
+/// the execution; past it, each further reference resolves to a string saying so.
+pub const MAX_DERIVED_BYTES: usize = 16 << 20;
 /// `${` inside `${` (a reference whose path is computed by another reference).
 pub const MAX_EXPRESSION_NESTING: usize = 8;
 /// Parentheses and brackets inside one JSONPath (filters within filters).
@@ -71,6 +74,31 @@ pub fn json_depth(value: &Value) -> usize {
         stack.extend(children.map(|c| (c, d + 1)));
     }
     max
+}
+
+/// Roughly how many bytes `value` takes as JSON, or `None` once that passes `limit` (so
+/// measuring costs at most about `limit` steps).
+pub fn size_within(value: &Value, limit: usize) -> Option<usize> {
+    let mut size = 0usize;
+    let mut stack = vec![value];
+    while let Some(v) = stack.pop() {
+        size += match v {
+            Value::String(s) => s.len() + 2,
+            Value::Array(items) => {
+                stack.extend(items.iter());
+                2 + items.len()
+            }
+            Value::Object(map) => {
+                stack.extend(map.values());
+                map.keys().map(|k| k.len() + 4).sum::<usize>() + 2
+            }
+            _ => 8,
+        };
+        if size > limit {
+            return None;
+        }
+    }
+    Some(size)
 }
 
 /// Cut whatever in `value` nests deeper than `max` levels, replacing each container at the

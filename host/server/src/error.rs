@@ -81,6 +81,11 @@ impl Error {
             ))
         }
     }
+    /// Whether the engine's own loops should stop retrying the execution this came from:
+    /// it cannot be processed, or processing it fails the same way every time.
+    pub fn persistent(&self) -> bool {
+        self.unprocessable || (self.status >= 500 && !self.retryable)
+    }
     pub fn workflow_not_found(id: &str) -> Error {
         Error::not_found(format!("No such workflow found by id: {id}"))
     }

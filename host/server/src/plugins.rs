@@ -213,7 +213,7 @@ impl Plugins {
         let task = match self.engine.internal(workflow_id, start).await {
             Ok(Reply::Task(Some(task))) => task,
             Ok(_) => return,
-            Err(e) if e.unprocessable => return self.engine.set_aside(workflow_id, &e).await,
+            Err(e) if e.persistent() => return self.engine.set_aside(workflow_id, &e).await,
             Err(e) => {
                 tracing::warn!(workflow = %workflow_id, task = %task_id, error = %e, "could not start a system task");
                 return;

@@ -1,10 +1,10 @@
 //! The HTTP/1.1 server loop: what `axum::serve` does, plus the limits a server open to
-//! hostile clients needs. A client gets `--header-read-timeout-ms` to send a request's
-//! headers (hyper starts that clock whenever it waits for a request, so it also closes idle
-//! keep-alive connections); a connection silent in both directions for `--idle-timeout-ms`
-//! is closed even mid-request (a stalled body); and at most `--max-connections` are open.
-//! At the limit, a new connection takes the place of the quietest one that has no request
-//! in flight, so idle or slow clients can never lock the others (or `/health`) out.
+//! hostile clients needs. A client gets `--header-read-timeout-ms` from a request's first
+//! byte to send its headers; a connection on which nothing moves for `--idle-timeout-ms`
+//! while the server works on none of its requests is closed (an idle keep-alive, a stalled
+//! body); and at most `--max-connections` are open. At the limit a new connection takes the
+//! place of the quietest one the server is not working for, so idle or slow clients can
+//! never lock the others (or `/health`) out.
 
 mod connections;
 mod watched;
@@ -12,6 +12,7 @@ mod watched;
 use axum::Router;
 use axum::extract::ConnectInfo;
 use connections::{Connections, Slot};
+use http_body::Body as _;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use std::future::Future;
@@ -75,8 +76,8 @@ pub async fn serve(
             _ = &mut shutdown => break,
         };
         let Some(slot) = connections.admit() else {
-            // Every connection has a request in flight: this one cannot be served now.
-            drop(stream);
+            // Every connection has a request being worked on: say so and close.
+            let _ = stream.try_write(&overloaded());
             continue;
         };
         let _ = stream.set_nodelay(true);
@@ -91,8 +92,35 @@ pub async fn serve(
     }
     drop(listener);
     let _ = stop.send(true);
-    connections.drained().await;
+    if tokio::time::timeout(SHUTDOWN_GRACE, connections.drained())
+        .await
+        .is_err()
+    {
+        tracing::warn!("connections still open after the shutdown grace period; closing them");
+    }
     Ok(())
+}
+
+/// How long a stop waits for requests in flight.
+const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
+
+/// A 503 in Conductor's shape for a connection that cannot be admitted.
+fn overloaded() -> Vec<u8> {
+    let body = crate::error::Error {
+        retryable: true,
+        ..crate::error::Error::new(
+            503,
+            "Every connection this server allows is busy; try again in a moment",
+        )
+    }
+    .to_json();
+    let mut out = format!(
+        "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
+        body.len()
+    )
+    .into_bytes();
+    out.extend_from_slice(&body);
+    out
 }
 
 async fn connection(
@@ -104,15 +132,25 @@ async fn connection(
     mut stopping: watch::Receiver<bool>,
 ) {
     let io = Watched::new(stream, slot.activity());
-    let in_flight = slot.clone();
+    let requests = slot.clone();
     let service = tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
-        let (parts, incoming) = request.into_parts();
-        let (body, read_to_end) = watched::ReadToEnd::wrap(incoming);
-        let mut request = hyper::Request::from_parts(parts, axum::body::Body::new(body));
-        request.extensions_mut().insert(ConnectInfo(remote));
-        let guard = in_flight.request_started();
         let app = app.clone();
+        let slot = requests.clone();
         async move {
+            if let Some(refused) = oversized_head(&request) {
+                return Ok(refused);
+            }
+            let (parts, incoming) = request.into_parts();
+            let with_body = !incoming.is_end_stream();
+            let guard = slot.request_started(with_body);
+            let (body, read_to_end) =
+                watched::ReadToEnd::wrap(incoming, with_body.then(|| slot.activity()));
+            let body = match small_body(&parts.headers, body).await {
+                Ok(body) => body,
+                Err(refused) => return Ok(refused),
+            };
+            let mut request = hyper::Request::from_parts(parts, body);
+            request.extensions_mut().insert(ConnectInfo(remote));
             let mut response = app.oneshot(request).await;
             // An answer given before the body was read (a 4xx from the path or the query)
             // leaves the rest of the body in the connection: close it, and say so, or the
@@ -131,7 +169,9 @@ async fn connection(
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
-        .header_read_timeout(limits.header_read_timeout)
+        // The header-read timeout is ours (it starts at a request's first byte, so idle
+        // keep-alive connections are governed by the idle timeout instead).
+        .header_read_timeout(None)
         .keep_alive(true)
         .serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
     tokio::pin!(conn);
@@ -148,17 +188,70 @@ async fn connection(
                 tracing::debug!(%remote, "idle connection closed to admit another");
                 break;
             }
-            _ = slot.silent_for(limits.idle_timeout) => {
-                tracing::debug!(%remote, "connection closed after the idle timeout");
+            expiry = slot.expired(limits.header_read_timeout, limits.idle_timeout) => {
+                tracing::debug!(%remote, ?expiry, "connection closed");
                 break;
             }
-            changed = stopping.changed(), if !graceful => {
+            _ = stopping.changed(), if !graceful => {
                 // Answer what is in flight, then close.
                 graceful = true;
-                if changed.is_ok() {
-                    conn.as_mut().graceful_shutdown();
-                }
+                conn.as_mut().graceful_shutdown();
             }
         }
+    }
+}
+
+/// Header bytes a request may carry. Hyper refuses past about 400 KiB only when the headers
+/// arrive in pieces; this holds whatever the packets.
+const MAX_HEADER_BYTES: usize = 64 << 10;
+
+fn oversized_head<B>(request: &hyper::Request<B>) -> Option<axum::response::Response> {
+    use axum::response::IntoResponse;
+    let bytes: usize = request
+        .headers()
+        .iter()
+        .map(|(name, value)| name.as_str().len() + value.len() + 4)
+        .sum();
+    (bytes > MAX_HEADER_BYTES).then(|| {
+        let mut refused = crate::error::Error::new(
+            431,
+            format!(
+                "The request headers are larger than this server accepts ({} KiB)",
+                MAX_HEADER_BYTES >> 10
+            ),
+        )
+        .into_response();
+        refused.headers_mut().insert(
+            axum::http::header::CONNECTION,
+            axum::http::HeaderValue::from_static("close"),
+        );
+        refused
+    })
+}
+
+/// Bodies up to this size are read before the request is dispatched, so a handler that
+/// answers without reading one (an SDK sending `{}` where nothing is expected) does not cost
+/// the connection.
+const PREREAD_BYTES: u64 = 64 << 10;
+
+async fn small_body(
+    headers: &axum::http::HeaderMap,
+    body: watched::ReadToEnd,
+) -> Result<axum::body::Body, axum::response::Response> {
+    use axum::response::IntoResponse;
+    use http_body_util::BodyExt;
+    let declared = headers
+        .get(axum::http::header::CONTENT_LENGTH)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<u64>().ok());
+    if declared.is_none_or(|n| n > PREREAD_BYTES) {
+        return Ok(axum::body::Body::new(body));
+    }
+    match body.collect().await {
+        Ok(collected) => Ok(axum::body::Body::from(collected.to_bytes())),
+        Err(e) => Err(crate::error::Error::bad_request(format!(
+            "Cannot read the request body: {e}"
+        ))
+        .into_response()),
     }
 }

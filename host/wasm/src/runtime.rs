@@ -296,8 +296,14 @@ impl PluginRuntime {
             .get(&pinned)
             .cloned()
             .unwrap_or_default();
+        let named = self.operator_grants.get(&by_name);
         if matches!(source, Source::Directory(_)) {
-            allowed.extend(self.operator_grants.get(&by_name).into_iter().flatten());
+            allowed.extend(named.into_iter().flatten());
+        } else if named.is_some() && allowed.is_empty() {
+            tracing::warn!(
+                %task_type,
+                "--grant {task_type}=… covers only a plugin installed from --plugins-dir; grant this upload with --grant {task_type}@sha256:{sha}=…"
+            );
         }
         allowed
     }

@@ -51,7 +51,7 @@ pub async fn put(
         .unwrap_or(super::MAX_PLUGIN_BYTES)
         .div_ceil(KIB)
         .max(1);
-    let _reserved = tokio::time::timeout(UPLOAD_WAIT, UPLOADS.acquire_many(reserve as u32))
+    let reserved = tokio::time::timeout(UPLOAD_WAIT, UPLOADS.acquire_many(reserve as u32))
         .await
         .ok()
         .and_then(|permit| permit.ok())
@@ -74,7 +74,16 @@ pub async fn put(
             "The request body must be a WebAssembly component (.wasm)",
         ));
     }
-    Ok(Json(app.plugins.register(&task_type, &body).await?))
+    // Registered in a task of its own, which keeps the memory reserved until compiling is
+    // over: a client that hangs up mid-way must not free the budget while the work goes on.
+    let plugins = app.plugins.clone();
+    tokio::spawn(async move {
+        let _reserved = reserved;
+        plugins.register(&task_type, &body).await
+    })
+    .await
+    .map_err(|e| Error::server(format!("registering the plugin failed: {e}")))?
+    .map(Json)
 }
 
 fn too_large() -> Error {

@@ -308,21 +308,13 @@ async fn correlated_workflows(
     correlation_id: &str,
     q: &CorrelatedQuery,
 ) -> Result<Vec<Workflow>> {
-    let ids = s
-        .store()
-        .correlated(name, correlation_id, q.include_closed.unwrap_or(false))
-        .await?;
-    let mut out = Vec::with_capacity(ids.len());
-    for id in ids {
-        if let Some(wf) = s
-            .store()
-            .workflow(&id, q.include_tasks.unwrap_or(false))
-            .await?
-        {
-            out.push(wf);
-        }
-    }
-    Ok(out)
+    s.correlated(
+        name,
+        correlation_id,
+        q.include_closed.unwrap_or(false),
+        q.include_tasks.unwrap_or(false),
+    )
+    .await
 }
 
 pub async fn correlated(
@@ -346,6 +338,7 @@ pub async fn correlated_many(
             "Cannot look up more than {BULK_MAX} correlation ids at once"
         )));
     }
+    let ids: std::collections::BTreeSet<String> = ids.into_iter().collect();
     let mut out = BTreeMap::new();
     for cid in ids {
         let found = correlated_workflows(&s, &name, &cid, &q).await?;

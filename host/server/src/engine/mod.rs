@@ -11,6 +11,7 @@ mod metadata;
 mod notify;
 mod ops;
 mod poll;
+mod reads;
 mod timers;
 
 pub use env::now_ms;

@@ -40,13 +40,9 @@ impl Notifier {
     }
 
     pub fn work_available(&self, name: &str) {
-        let notify = self
-            .queues
-            .lock()
-            .expect("notifier poisoned")
-            .get(name)
-            .cloned();
-        if let Some(n) = notify {
+        // Under the lock, without cloning: a waiter leaving meanwhile must see only its own
+        // reference and the map's to remove the entry.
+        if let Some(n) = self.queues.lock().expect("notifier poisoned").get(name) {
             n.notify_waiters();
         }
     }

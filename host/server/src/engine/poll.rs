@@ -83,7 +83,7 @@ impl Engine {
                 }
                 // One execution that cannot be processed must not fail every poll of its
                 // queue: set it aside and hand out the rest.
-                Err(e) if e.unprocessable => self.set_aside(&c.workflow_id, &e).await,
+                Err(e) if e.persistent() => self.set_aside(&c.workflow_id, &e).await,
                 Err(e) => return Err(e),
             }
         }

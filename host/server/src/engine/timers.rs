@@ -22,7 +22,7 @@ impl Engine {
                 Ok(due) => {
                     for id in &due {
                         match self.internal(id, Op::Decide).await {
-                            Err(e) if e.unprocessable => self.set_aside(id, &e).await,
+                            Err(e) if e.persistent() => self.set_aside(id, &e).await,
                             Err(e) => {
                                 tracing::warn!(workflow = %id, error = %e, "timer decide failed")
                             }

@@ -20,6 +20,8 @@ use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 const BATCH: u32 = 64;
+/// Kafka topics listened on at once: each holds a consumer with threads of its own.
+const MAX_KAFKA_TOPICS: usize = 256;
 
 pub struct Events {
     engine: Arc<Engine>,
@@ -27,6 +29,8 @@ pub struct Events {
     /// Brokers of `kafka:` events (`--event-kafka-brokers`).
     kafka_brokers: Option<String>,
     listeners: Mutex<HashMap<String, tokio::task::JoinHandle<()>>>,
+    /// One listener is opened at a time, so two registrations never open two for a topic.
+    opening: tokio::sync::Mutex<()>,
 }
 
 impl Events {
@@ -40,6 +44,7 @@ impl Events {
             store,
             kafka_brokers,
             listeners: Mutex::new(HashMap::new()),
+            opening: tokio::sync::Mutex::new(()),
         })
     }
 
@@ -113,14 +118,18 @@ impl Events {
         else {
             return Ok(());
         };
-        if self
-            .listeners
-            .lock()
-            .expect("listeners poisoned")
-            .get(topic)
-            .is_some_and(|h| !h.is_finished())
+        let _opening = self.opening.lock().await;
         {
-            return Ok(());
+            let mut listeners = self.listeners.lock().expect("listeners poisoned");
+            listeners.retain(|_, h| !h.is_finished());
+            if listeners.contains_key(topic) {
+                return Ok(());
+            }
+            if listeners.len() >= MAX_KAFKA_TOPICS {
+                return Err(Error::bad_request(format!(
+                    "fermata listens on at most {MAX_KAFKA_TOPICS} Kafka topics"
+                )));
+            }
         }
         let consumer = kafka::Listener::open(&brokers, topic, self.store.clone())
             .await

@@ -43,12 +43,15 @@ fn bare_error(buf: &[u8]) -> Option<Vec<u8>> {
         ),
         b"431" => (
             431,
-            "The request headers are larger than this server accepts (100 headers, 400 KiB)",
+            "The request headers are larger than this server accepts (100 headers, 64 KiB)",
         ),
         _ => return None,
     };
     let head = std::str::from_utf8(buf).ok()?;
-    if !head.ends_with("\r\n\r\n") || !head.to_ascii_lowercase().contains("content-length: 0\r\n") {
+    // Exactly one head and nothing else: not a response of ours with a body, nor one written
+    // together with another.
+    let one_head = head.find("\r\n\r\n") == Some(head.len() - 4);
+    if !one_head || !head.to_ascii_lowercase().contains("content-length: 0\r\n") {
         return None;
     }
     let body = Error::new(status, message).to_json();
@@ -72,7 +75,7 @@ impl AsyncRead for Watched {
         let before = buf.filled().len();
         let result = ready!(Pin::new(&mut this.inner).poll_read(cx, buf));
         if buf.filled().len() > before {
-            this.activity.touch();
+            this.activity.received();
         }
         Poll::Ready(result)
     }
@@ -97,13 +100,15 @@ impl AsyncWrite for Watched {
                     return Poll::Ready(Err(io::ErrorKind::WriteZero.into()));
                 }
                 *written += n;
-                this.activity.touch();
+                this.activity.sent();
             }
-            return Poll::Ready(Ok(*stands_for));
+            let stands_for = *stands_for;
+            this.rewrite = None;
+            return Poll::Ready(Ok(stands_for));
         }
         let n = ready!(Pin::new(&mut this.inner).poll_write(cx, buf))?;
         if n > 0 {
-            this.activity.touch();
+            this.activity.sent();
         }
         Poll::Ready(Ok(n))
     }
@@ -117,20 +122,42 @@ impl AsyncWrite for Watched {
     }
 }
 
-/// A request body that records whether it was read to its end.
+/// A request body that records whether it was read to its end, and tells its connection
+/// when it stops arriving.
 pub struct ReadToEnd {
     inner: hyper::body::Incoming,
     done: Arc<AtomicBool>,
+    connection: Option<Arc<Shared>>,
 }
 
 impl ReadToEnd {
-    pub fn wrap(inner: hyper::body::Incoming) -> (ReadToEnd, Arc<AtomicBool>) {
-        let done = Arc::new(AtomicBool::new(inner.is_end_stream()));
+    /// `connection`: set when the body still has to arrive (see `Slot::request_started`).
+    pub fn wrap(
+        inner: hyper::body::Incoming,
+        connection: Option<Arc<Shared>>,
+    ) -> (ReadToEnd, Arc<AtomicBool>) {
+        let done = Arc::new(AtomicBool::new(connection.is_none()));
         let body = ReadToEnd {
             inner,
             done: done.clone(),
+            connection,
         };
         (body, done)
+    }
+
+    fn finished(&mut self) {
+        self.done.store(true, Ordering::Release);
+        if let Some(connection) = self.connection.take() {
+            connection.body_done();
+        }
+    }
+}
+
+impl Drop for ReadToEnd {
+    fn drop(&mut self) {
+        if let Some(connection) = self.connection.take() {
+            connection.body_done();
+        }
     }
 }
 
@@ -145,7 +172,7 @@ impl Body for ReadToEnd {
         let this = self.get_mut();
         let frame = ready!(Pin::new(&mut this.inner).poll_frame(cx));
         if frame.is_none() || this.inner.is_end_stream() {
-            this.done.store(true, Ordering::Release);
+            this.finished();
         }
         Poll::Ready(frame)
     }
@@ -177,5 +204,7 @@ mod tests {
         let ours = b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 12\r\n\r\n";
         assert!(bare_error(ours).is_none());
         assert!(bare_error(b"HTTP/1.1 200 OK\r\ncontent-length: 0\r\n\r\n").is_none());
+        let pipelined = b"HTTP/1.1 400 Bad Request\r\ncontent-type: application/json\r\ncontent-length: 2\r\n\r\n{}HTTP/1.1 400 Bad Request\r\ncontent-length: 0\r\n\r\n";
+        assert!(bare_error(pipelined).is_none());
     }
 }
