@@ -1181,7 +1181,7 @@ async fn fuzz_every_endpoint_answers_4xx_and_keeps_state_readable() {
         .and_then(|v| v.parse().ok())
         .unwrap_or_else(|| fastrand::u64(..));
     eprintln!("fuzz seed {seed} (FERMATA_FUZZ_SEED={seed} repeats this run)");
-    let s = Server::start().await;
+    let mut s = Server::start().await;
     s.define(json!({"name": "fz_simple", "tasks": [
         {"name": "fz_task", "taskReferenceName": "t", "retryCount": 0}
     ]}))
@@ -1248,14 +1248,12 @@ async fn fuzz_every_endpoint_answers_4xx_and_keeps_state_readable() {
             }
             Err(e) => {
                 *table.entry("no answer".into()).or_default() += 1;
-                // A big body refused early may meet a closed connection; a small one
-                // left unanswered means a handler died.
-                if o.body_len <= 64 << 10 {
-                    failures.push(format!(
-                        "{} {} (body {} bytes) -> no answer: {e}",
-                        o.label, o.url, o.body_len
-                    ));
-                }
+                // Even a large body refused before it was read gets its answer: fermata
+                // drains the rest before closing instead of resetting the connection.
+                failures.push(format!(
+                    "{} {} (body {} bytes) -> no answer: {e}",
+                    o.label, o.url, o.body_len
+                ));
             }
         }
     }
@@ -1274,12 +1272,6 @@ async fn fuzz_every_endpoint_answers_4xx_and_keeps_state_readable() {
             .collect::<Vec<_>>()
             .join("\n")
     );
-    let answered = outcomes.iter().filter(|o| o.result.is_ok()).count();
-    assert!(
-        answered * 100 >= outcomes.len() * 95,
-        "seed {seed}: only {answered} of {} requests answered",
-        outcomes.len()
-    );
 
     assert_alive(&s).await;
     eprintln!("{} executions started by the fuzz", started.len());
@@ -1291,4 +1283,18 @@ async fn fuzz_every_endpoint_answers_4xx_and_keeps_state_readable() {
     let r = s.get("/workflow/search?size=1000").await;
     assert_eq!(r.status, 200, "seed {seed}: {}", excerpt(&r.text));
     r.json();
+
+    // Nothing the fuzz stored keeps fermata from starting again.
+    s.terminate();
+    s.restart().await;
+    for id in ids.iter().chain(&started) {
+        let r = s.get(&format!("/workflow/{id}")).await;
+        assert_eq!(
+            r.status,
+            200,
+            "seed {seed}: after a restart, {id}: {}",
+            excerpt(&r.text)
+        );
+    }
+    assert_eq!(s.get("/workflow/search?size=1000").await.status, 200);
 }

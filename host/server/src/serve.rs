@@ -136,7 +136,9 @@ async fn connection(
     let service = tower::service_fn(move |request: hyper::Request<hyper::body::Incoming>| {
         let app = app.clone();
         let slot = requests.clone();
-        async move {
+        // Boxed: hyper hands the connection back (for a lingering close) only when the
+        // service's futures can move.
+        Box::pin(async move {
             if let Some(refused) = oversized_head(&request) {
                 return Ok(refused);
             }
@@ -165,7 +167,7 @@ async fn connection(
             }
             drop(guard);
             response
-        }
+        })
     });
     let conn = hyper::server::conn::http1::Builder::new()
         .timer(TokioTimer::new())
@@ -174,31 +176,57 @@ async fn connection(
         .header_read_timeout(None)
         .keep_alive(true)
         .serve_connection(TokioIo::new(io), TowerToHyperService::new(service));
-    tokio::pin!(conn);
+    let mut conn = conn;
     let mut graceful = false;
-    loop {
+    let finished = loop {
         tokio::select! {
-            result = conn.as_mut() => {
+            result = std::future::poll_fn(|cx| conn.poll_without_shutdown(cx)) => {
                 if let Err(e) = result {
                     tracing::debug!(%remote, error = %e, "connection ended");
                 }
-                break;
+                break true;
             }
             _ = slot.evicted() => {
                 tracing::debug!(%remote, "idle connection closed to admit another");
-                break;
+                break false;
             }
             expiry = slot.expired(limits.header_read_timeout, limits.idle_timeout) => {
                 tracing::debug!(%remote, ?expiry, "connection closed");
-                break;
+                break false;
             }
             _ = stopping.changed(), if !graceful => {
                 // Answer what is in flight, then close.
                 graceful = true;
-                conn.as_mut().graceful_shutdown();
+                std::pin::Pin::new(&mut conn).graceful_shutdown();
             }
         }
+    };
+    if finished {
+        linger(conn.into_parts().io.into_inner()).await;
     }
+}
+
+/// Close after the client stops sending: closing a socket with unread bytes resets it, and a
+/// reset can destroy an answer the client has not read yet (a 413 in the middle of a large
+/// upload). Bounded in time and bytes.
+async fn linger(mut io: Watched) {
+    use tokio::io::{AsyncReadExt, AsyncWriteExt};
+    const LINGER: Duration = Duration::from_secs(2);
+    const LINGER_BYTES: usize = 16 << 20;
+    if io.shutdown().await.is_err() {
+        return;
+    }
+    let mut discarded = 0;
+    let mut buf = vec![0u8; 16 << 10];
+    let _ = tokio::time::timeout(LINGER, async {
+        while discarded < LINGER_BYTES {
+            match io.read(&mut buf).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => discarded += n,
+            }
+        }
+    })
+    .await;
 }
 
 /// Header bytes a request may carry. Hyper refuses past about 400 KiB only when the headers
