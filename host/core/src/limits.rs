@@ -165,6 +165,15 @@ pub fn check_name(field: &str, value: &str) -> Option<String> {
     (value.len() > MAX_NAME_BYTES).then(|| format!("{field} is longer than {MAX_NAME_BYTES} bytes"))
 }
 
+/// [`check_name`] over several optional fields: the first problem.
+pub fn check_names<'a>(
+    fields: impl IntoIterator<Item = (&'a str, Option<&'a str>)>,
+) -> Option<String> {
+    fields
+        .into_iter()
+        .find_map(|(field, value)| value.and_then(|v| check_name(field, v)))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -29,10 +29,6 @@ pub struct Error {
     pub retryable: bool,
     #[serde(skip_serializing_if = "Vec::is_empty")]
     pub validation_errors: Vec<ValidationError>,
-    /// Set when the execution itself cannot be processed (its stored data cannot be read, or
-    /// deciding it fails): the engine's own loops stop retrying it instead of spinning.
-    #[serde(skip)]
-    pub unprocessable: bool,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
@@ -45,7 +41,6 @@ impl Error {
             instance: instance().to_string(),
             retryable: false,
             validation_errors: vec![],
-            unprocessable: false,
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Error {
@@ -73,18 +68,17 @@ impl Error {
     pub fn server(message: impl Into<String>) -> Error {
         Error::new(500, message)
     }
+    /// The execution itself cannot be processed (its stored data cannot be read, or deciding
+    /// it fails): a [`Error::persistent`] failure.
     pub fn unprocessable(workflow_id: &str, problem: impl std::fmt::Display) -> Error {
-        Error {
-            unprocessable: true,
-            ..Error::server(format!(
-                "Workflow {workflow_id} cannot be processed: {problem}"
-            ))
-        }
+        Error::server(format!(
+            "Workflow {workflow_id} cannot be processed: {problem}"
+        ))
     }
     /// Whether the engine's own loops should stop retrying the execution this came from:
-    /// it cannot be processed, or processing it fails the same way every time.
+    /// processing it fails the same way every time.
     pub fn persistent(&self) -> bool {
-        self.unprocessable || (self.status >= 500 && !self.retryable)
+        self.status >= 500 && !self.retryable
     }
     pub fn workflow_not_found(id: &str) -> Error {
         Error::not_found(format!("No such workflow found by id: {id}"))

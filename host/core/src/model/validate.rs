@@ -1,7 +1,7 @@
 //! Definition validation (Conductor's bean-validation constraints), answered as a list of
 //! `validationErrors` so a client learns every problem at once.
 
-use super::defs::{TaskDef, WorkflowDef};
+use super::defs::{Json, TaskDef, WorkflowDef};
 use crate::expr;
 use crate::limits::{MAX_SECONDS, check_name, check_seconds};
 use serde::Serialize;
@@ -210,20 +210,15 @@ pub fn task_def(def: &TaskDef) -> Vec<ValidationError> {
             def.backoff_scale_factor,
         ));
     }
-    errors.extend(expressions(
-        "inputTemplate",
-        &Value::Object(def.input_template.clone()),
-    ));
+    errors.extend(expressions("inputTemplate", &def.input_template));
     errors
 }
 
 /// Parameter expressions the evaluator would not resolve: nested too deeply.
-fn expressions(path: &str, params: &impl serde::Serialize) -> Vec<ValidationError> {
-    let Ok(value) = serde_json::to_value(params) else {
-        return vec![];
-    };
-    expr::check_all(path, &value)
-        .into_iter()
+fn expressions(path: &str, params: &Json) -> Vec<ValidationError> {
+    params
+        .iter()
+        .flat_map(|(k, v)| expr::check_all(&format!("{path}.{k}"), v))
         .map(|(at, message)| err(at, message, Value::Null))
         .collect()
 }

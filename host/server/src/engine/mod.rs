@@ -556,25 +556,20 @@ fn idempotency_record(call: &Call, rendered: &Rendered, now: i64) -> Option<Idem
 
 /// Bounds on a start request's own fields (its input is bounded by the body's depth limit).
 fn check_start_request(request: &StartWorkflowRequest) -> Result<()> {
-    use fermata_core::limits::check_name;
-    let texts = [
+    let fields = [
         ("name", request.name.as_deref()),
         ("correlationId", request.correlation_id.as_deref()),
         ("idempotencyKey", request.idempotency_key.as_deref()),
     ];
-    for (field, value) in texts {
-        if let Some(problem) = value.and_then(|v| check_name(field, v)) {
-            return Err(Error::bad_request(problem));
-        }
+    let domains = request
+        .task_to_domain
+        .iter()
+        .flat_map(|(task, domain)| [task, domain])
+        .map(|v| ("taskToDomain", Some(v.as_str())));
+    match fermata_core::limits::check_names(fields.into_iter().chain(domains)) {
+        Some(problem) => Err(Error::bad_request(problem)),
+        None => Ok(()),
     }
-    for (task, domain) in &request.task_to_domain {
-        if let Some(problem) =
-            check_name("taskToDomain", task).or(check_name("taskToDomain", domain))
-        {
-            return Err(Error::bad_request(problem));
-        }
-    }
-    Ok(())
 }
 
 /// Apply one event, turning a panic of the decider into an error for this execution alone:

@@ -21,16 +21,11 @@ impl Engine {
         count: u32,
         timeout: Duration,
     ) -> Result<Vec<Task>> {
-        use fermata_core::limits::check_name;
-        let names = [
+        if let Some(problem) = fermata_core::limits::check_names([
             ("taskType", Some(task_type)),
             ("domain", domain),
             ("workerid", worker_id.as_deref()),
-        ];
-        if let Some(problem) = names
-            .into_iter()
-            .find_map(|(field, value)| value.and_then(|v| check_name(field, v)))
-        {
+        ]) {
             return Err(crate::error::Error::bad_request(problem));
         }
         let queue = match domain.filter(|d| !d.is_empty()) {

@@ -23,11 +23,11 @@ impl Host for State {
         payload: String,
     ) -> Result<(), String> {
         self.require(Capability::Events, "events")?;
-        if serde_json::from_str::<serde_json::Value>(&payload).is_err() {
-            return Err("event payloads must be JSON".into());
-        }
         if let Some(problem) = fermata_core::limits::check_raw_json(payload.as_bytes()) {
             return Err(format!("event payload refused: {problem}"));
+        }
+        if serde_json::from_str::<serde_json::Value>(&payload).is_err() {
+            return Err("event payloads must be JSON".into());
         }
         if sink.starts_with("conductor:") {
             self.events.push(PublishedEvent {
