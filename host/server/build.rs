@@ -1,7 +1,8 @@
 //! Builds the plugins workspace (`plugins/`) for wasm32-wasip2 and embeds the builtin
-//! system tasks (WAIT, HTTP, EVENT, KAFKA_PUBLISH) into the binary. The only tool needed is
-//! rustup's wasm32-wasip2 target, which is added here when missing: rustup does not add a
-//! target listed in rust-toolchain.toml to a toolchain that is already installed.
+//! system tasks (WAIT, HTTP, EVENT, KAFKA_PUBLISH, INLINE, JSON_JQ_TRANSFORM) into the
+//! binary. The only tool needed is rustup's wasm32-wasip2 target, which is added here when
+//! missing: rustup does not add a target listed in rust-toolchain.toml to a toolchain that is
+//! already installed.
 
 use std::env;
 use std::path::{Path, PathBuf};
@@ -9,11 +10,13 @@ use std::process::Command;
 
 const TARGET: &str = "wasm32-wasip2";
 /// (task type, crate artifact name)
-const BUILTINS: [(&str, &str); 4] = [
+const BUILTINS: [(&str, &str); 6] = [
     ("WAIT", "wait"),
     ("HTTP", "http"),
     ("EVENT", "event"),
     ("KAFKA_PUBLISH", "kafka_publish"),
+    ("INLINE", "inline"),
+    ("JSON_JQ_TRANSFORM", "jq"),
 ];
 
 fn main() {
