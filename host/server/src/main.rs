@@ -77,6 +77,10 @@ struct ServeArgs {
     /// Wall-clock budget of one plugin execution, in milliseconds.
     #[arg(long, env = "FERMATA_PLUGIN_TIMEOUT_MS", default_value_t = 60_000)]
     plugin_timeout_ms: u64,
+    /// Wall-clock budget of a script (INLINE, JSON_JQ_TRANSFORM, a SWITCH or DO_WHILE
+    /// condition, any plugin without capabilities) run inside a decision, in milliseconds.
+    #[arg(long, env = "FERMATA_SCRIPT_TIMEOUT_MS", default_value_t = 4_000)]
+    script_timeout_ms: u64,
     /// Memory limit of one plugin instance, in MiB.
     #[arg(long, env = "FERMATA_PLUGIN_MEMORY_MIB", default_value_t = 64)]
     plugin_memory_mib: usize,
@@ -155,6 +159,10 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(args.cache_dir()),
         &args.grant,
     )?);
+    engine.set_pure_runner(Arc::new(plugins::InDecision::new(
+        runtime.clone(),
+        std::time::Duration::from_millis(args.script_timeout_ms.max(1)),
+    )));
     let plugins = plugins::Plugins::new(runtime, engine.clone(), store.clone());
     plugins.load_all(args.plugins_dir.as_deref()).await?;
     if let Some(dir) = &args.definitions {
@@ -168,6 +176,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     events.start_listeners().await;
 
     let timers = tokio::spawn(engine.clone().run_timers());
+    let outbox = tokio::spawn(engine.clone().run_outbox());
     let lease = limits.deadline + std::time::Duration::from_secs(30);
     let executor = tokio::spawn(
         plugins
@@ -201,6 +210,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     })
     .await?;
     let _ = timers.await;
+    let _ = outbox.await;
     let _ = executor.await;
     let _ = event_queues.await;
 

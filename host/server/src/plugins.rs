@@ -5,9 +5,10 @@
 //! runs the plugin, and hands its outcome back to the engine. The queue entry stays until
 //! the outcome is committed, so a crash at any point only means the plugin runs again.
 
-use crate::engine::{Engine, Op, Reply, SYSTEM_QUEUE_PREFIX, now_ms};
+use crate::engine::{Engine, Op, PureRunner, Reply, SYSTEM_QUEUE_PREFIX, now_ms};
 use crate::error::{Error, Result};
 use fermata_core::decider::PluginOutcome;
+use fermata_core::decider::PureCall;
 use fermata_core::model::Json;
 use fermata_store::{NewEvent, Store};
 use fermata_wasm::{PluginRuntime, PluginSummary, Source, TaskInfo};
@@ -20,6 +21,53 @@ include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
 
 /// Delayed system tasks become visible without a notification; look this often.
 const RECHECK: Duration = Duration::from_millis(250);
+
+/// Pure plugins run inside a decision: the decider is synchronous, so the run blocks this
+/// worker thread (which tokio replaces meanwhile) under the script deadline.
+pub struct InDecision {
+    runtime: Arc<PluginRuntime>,
+    deadline: Duration,
+}
+
+impl InDecision {
+    pub fn new(runtime: Arc<PluginRuntime>, deadline: Duration) -> InDecision {
+        InDecision { runtime, deadline }
+    }
+}
+
+impl PureRunner for InDecision {
+    fn is_plugin(&self, task_type: &str) -> bool {
+        self.runtime.get(task_type).is_some()
+    }
+
+    fn run(&self, call: PureCall<'_>, now: i64) -> Option<PluginOutcome> {
+        if !self.runtime.is_pure(call.task_type) {
+            return None;
+        }
+        let handle = tokio::runtime::Handle::try_current().ok()?;
+        if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+            return None;
+        }
+        let task = call.task;
+        let info = TaskInfo {
+            workflow_id: task.workflow_instance_id.clone(),
+            task_id: task.task_id.clone(),
+            reference_name: task.reference_task_name.clone(),
+            task_type: call.task_type.to_string(),
+            workflow_name: task.workflow_type.clone(),
+            correlation_id: task.correlation_id.clone(),
+            attempt: task.retry_count.max(0) as u32,
+            now_ms: now,
+        };
+        let run = tokio::task::block_in_place(|| {
+            handle.block_on(
+                self.runtime
+                    .execute_within(&info, call.input, self.deadline),
+            )
+        });
+        run.ok().map(|r| r.outcome)
+    }
+}
 
 pub struct Plugins {
     runtime: Arc<PluginRuntime>,

@@ -160,6 +160,15 @@ pub struct EventRow {
 }
 
 /// Everything one event changes, written in one transaction.
+/// A message for another execution, as the outbox keeps it.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct OutboxRow {
+    pub id: i64,
+    pub to_workflow_id: String,
+    /// The message as JSON (the engine's `fermata_core::Message`).
+    pub body: String,
+}
+
 #[derive(Debug, Default)]
 pub struct Commit {
     pub executions: Vec<ExecutionWrite>,
@@ -168,6 +177,10 @@ pub struct Commit {
     pub signals: Vec<SignalRecord>,
     pub idempotency: Option<IdempotencyRecord>,
     pub events: Vec<NewEvent>,
+    /// New messages for other executions: (receiver, JSON body).
+    pub messages: Vec<(String, String)>,
+    /// Outbox rows this commit applied (deleted with it, so each is applied once).
+    pub delivered: Vec<i64>,
 }
 
 impl Commit {
@@ -178,6 +191,8 @@ impl Commit {
             && self.signals.is_empty()
             && self.idempotency.is_none()
             && self.events.is_empty()
+            && self.messages.is_empty()
+            && self.delivered.is_empty()
     }
 }
 
@@ -270,6 +285,10 @@ pub trait Store: Send + Sync + 'static {
     async fn task_logs(&self, task_id: &str) -> Result<Vec<TaskExecLog>>;
     async fn signals(&self, workflow_id: &str) -> Result<Vec<SignalRecord>>;
     async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>>;
+
+    // ---- messages between executions ----
+    /// Undelivered messages, oldest first.
+    async fn pending_messages(&self, limit: u32) -> Result<Vec<OutboxRow>>;
 
     // ---- plugins ----
     async fn put_plugin(&self, task_type: &str, wasm: &[u8], sha256: &str, now: i64) -> Result<()>;

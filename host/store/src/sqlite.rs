@@ -3,8 +3,8 @@
 //! commit does not take the others down), and a pool of readers.
 
 use crate::{
-    Claimed, Commit, DefSummary, EventRow, ExecutionWrite, IdempotencyRecord, QueueOp, Result,
-    SignalRecord, Store, StoreError, Stored,
+    Claimed, Commit, DefSummary, EventRow, ExecutionWrite, IdempotencyRecord, OutboxRow, QueueOp,
+    Result, SignalRecord, Store, StoreError, Stored,
 };
 use async_trait::async_trait;
 use fermata_core::model::events::EventHandler;
@@ -207,6 +207,21 @@ async fn apply_commit(conn: &mut SqliteConnection, commit: Commit) -> Result<()>
             .bind(e.queue)
             .bind(e.message_id)
             .bind(e.payload)
+            .execute(&mut *conn)
+            .await?;
+    }
+    for (to, body) in commit.messages {
+        sqlx::query(
+            "INSERT INTO outbox (to_workflow_id, body, created) VALUES (?, ?, strftime('%s','now') * 1000)",
+        )
+        .bind(to)
+        .bind(body)
+        .execute(&mut *conn)
+        .await?;
+    }
+    for id in commit.delivered {
+        sqlx::query("DELETE FROM outbox WHERE id = ?")
+            .bind(id)
             .execute(&mut *conn)
             .await?;
     }
@@ -943,6 +958,21 @@ impl Store for SqliteStore {
             .fetch_all(&self.reader)
             .await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
+
+    async fn pending_messages(&self, limit: u32) -> Result<Vec<OutboxRow>> {
+        let rows = sqlx::query("SELECT id, to_workflow_id, body FROM outbox ORDER BY id LIMIT ?")
+            .bind(i64::from(limit))
+            .fetch_all(&self.reader)
+            .await?;
+        Ok(rows
+            .into_iter()
+            .map(|r| OutboxRow {
+                id: r.get(0),
+                to_workflow_id: r.get(1),
+                body: r.get(2),
+            })
+            .collect())
     }
 
     async fn pending_events(&self, limit: u32) -> Result<Vec<EventRow>> {

@@ -14,7 +14,7 @@ use serde::Serialize;
 use std::collections::{HashMap, HashSet};
 use std::path::PathBuf;
 use std::sync::{Arc, RwLock};
-use std::time::Instant;
+use std::time::{Duration, Instant};
 use wasmtime::component::{Component, HasSelf, Linker, ResourceTable};
 use wasmtime::{Engine, Store, StoreLimitsBuilder, UpdateDeadline};
 use wasmtime_wasi::WasiCtxBuilder;
@@ -159,6 +159,7 @@ impl PluginRuntime {
         task_id: &str,
         grants: Grants,
         stderr: MemoryOutputPipe,
+        budget: Duration,
     ) -> Store<State> {
         let wasi = WasiCtxBuilder::new()
             .stderr(stderr.clone())
@@ -180,12 +181,12 @@ impl PluginRuntime {
             task_id: task_id.to_string(),
             grants,
             services: self.services.clone(),
-            deadline: Instant::now() + self.limits.deadline,
+            deadline: Instant::now() + budget,
             events: Vec::new(),
         };
         let mut store = Store::new(&self.engine, state);
         store.limiter(|s| &mut s.limits);
-        let deadline = Instant::now() + self.limits.deadline;
+        let deadline = Instant::now() + budget;
         store.set_epoch_deadline(1);
         // Every tick: stop if the deadline passed, else let other tasks run.
         store.epoch_deadline_callback(move |_| {
@@ -221,6 +222,7 @@ impl PluginRuntime {
             "",
             Grants::default(),
             MemoryOutputPipe::new(STDERR_CAPACITY),
+            self.limits.deadline,
         );
         let instance = pre
             .instantiate_async(&mut store)
@@ -353,6 +355,27 @@ impl PluginRuntime {
 
     /// Run one attempt of a task. Every failure of the plugin itself is a failed outcome.
     pub async fn execute(&self, task: &TaskInfo, input: &Json) -> Result<Execution, ExecError> {
+        self.execute_within(task, input, self.limits.deadline).await
+    }
+
+    /// Whether a plugin of this type is loaded and asks for no capabilities: pure
+    /// computation, which the host may run inside a decision.
+    pub fn is_pure(&self, task_type: &str) -> bool {
+        self.plugins
+            .read()
+            .expect("plugins poisoned")
+            .get(task_type)
+            .is_some_and(|p| p.summary.capabilities.is_empty())
+    }
+
+    /// [`PluginRuntime::execute`] with a shorter deadline (scripts run inside a decision).
+    pub async fn execute_within(
+        &self,
+        task: &TaskInfo,
+        input: &Json,
+        deadline: Duration,
+    ) -> Result<Execution, ExecError> {
+        let deadline = deadline.min(self.limits.deadline);
         let loaded = self
             .plugins
             .read()
@@ -367,6 +390,7 @@ impl PluginRuntime {
             &task.task_id,
             loaded.grants.clone(),
             stderr.clone(),
+            deadline,
         );
         let ctx = TaskContext {
             workflow_id: task.workflow_id.clone(),
@@ -388,17 +412,17 @@ impl PluginRuntime {
         };
         // The epoch deadline stops wasm that computes; this stops a plugin waiting in a
         // host call as well.
-        let budget = self.limits.deadline + EPOCH_TICK * 2;
+        let budget = deadline + EPOCH_TICK * 2;
         let result = tokio::time::timeout(budget, run).await;
         let outcome = match result {
             Ok(Ok(outcome)) => convert(&task.task_type, outcome),
             Ok(Err(trap)) => PluginOutcome::Failed {
-                reason: self.explain_trap(&task.task_type, &trap, &store, &stderr),
+                reason: self.explain_trap(&task.task_type, &trap, &store, &stderr, deadline),
                 output: Json::new(),
                 terminal: false,
             },
             Err(_) => PluginOutcome::Failed {
-                reason: self.deadline_reason(&task.task_type),
+                reason: deadline_reason(&task.task_type, deadline),
                 output: Json::new(),
                 terminal: false,
             },
@@ -411,19 +435,13 @@ impl PluginRuntime {
         })
     }
 
-    fn deadline_reason(&self, task_type: &str) -> String {
-        format!(
-            "plugin {task_type} exceeded its deadline of {} ms and was stopped (see --plugin-timeout-ms)",
-            self.limits.deadline.as_millis()
-        )
-    }
-
     fn explain_trap(
         &self,
         task_type: &str,
         trap: &wasmtime::Error,
         store: &Store<State>,
         stderr: &MemoryOutputPipe,
+        deadline: Duration,
     ) -> String {
         if store.data().limits.memory_refused {
             return format!(
@@ -435,7 +453,7 @@ impl PluginRuntime {
             trap.downcast_ref::<wasmtime::Trap>(),
             Some(wasmtime::Trap::Interrupt)
         ) {
-            return self.deadline_reason(task_type);
+            return deadline_reason(task_type, deadline);
         }
         let detail = trap.root_cause().to_string();
         // A Rust plugin that panics prints "... panicked at <place>:\n<message>" and a note.
@@ -452,6 +470,13 @@ impl PluginRuntime {
             _ => format!("plugin {task_type} failed: {detail}"),
         }
     }
+}
+
+fn deadline_reason(task_type: &str, deadline: Duration) -> String {
+    format!(
+        "plugin {task_type} exceeded its deadline of {} ms and was stopped (see --plugin-timeout-ms and --script-timeout-ms)",
+        deadline.as_millis()
+    )
 }
 
 /// Whom a `--grant` entry names: a task type, or one binary of it.

@@ -1,18 +1,36 @@
-//! The evaluation loop (Conductor's `decide`, reference §3.1): schedule what the graph allows,
-//! apply timeouts and automatic retries, and end the workflow when it is done or has failed.
+//! The evaluation loop (Conductor's `decide`, reference §3.1 and conductor-operators §14.2):
+//! start what is due, run the open operators, apply timeouts and automatic retries, walk the
+//! graph on from every task that ended, and end the workflow when it is done or has failed.
 
+use super::ending::{self, End};
+use super::graph::Graph;
+use super::instance::{Placement, dequeue};
+use super::kinds::{self, Decision, Fatal, TaskKind, kind_of};
 use super::retry::{RetryVerdict, auto_retry};
-use super::schedule::{dequeue, first_task, graph_done, schedule, task_after};
 use super::timeouts::{TaskTimeout, check_task, workflow_timed_out};
 use super::{Effect, EngineError, Env, NewWorkflow};
-use crate::expr::Scope;
 use crate::model::{Json, TaskStatus, Workflow, WorkflowStatus};
-use serde_json::{Value, json};
+use serde_json::Value;
+
+/// Passes over the tasks one decision makes at most: each pass ends or creates something,
+/// so only a definition that loops without end (a DO_WHILE of tasks that finish at once)
+/// gets here; it goes on at the next decision.
+const MAX_PASSES: usize = 10_000;
 
 pub(super) fn start(
     new: NewWorkflow,
     env: &mut dyn Env,
 ) -> Result<(Workflow, Vec<Effect>), EngineError> {
+    let mut wf = create(new, env)?;
+    let mut fx = Vec::new();
+    decide(&mut wf, env, &mut fx);
+    wf.tasks.sort_by_key(|t| t.seq);
+    ending::tell_parent_of_start(&wf, &mut fx);
+    Ok((wf, fx))
+}
+
+/// A new RUNNING execution with no tasks yet: its first decision comes later.
+pub(super) fn create(new: NewWorkflow, env: &mut dyn Env) -> Result<Workflow, EngineError> {
     let def = new.definition;
     if def.tasks.is_empty() {
         return Err(EngineError::bad_request(format!(
@@ -32,7 +50,7 @@ pub(super) fn start(
         }
     }
     let now = env.now();
-    let mut wf = Workflow {
+    let wf = Workflow {
         workflow_id: new.workflow_id,
         workflow_name: def.name.clone(),
         workflow_version: def.version,
@@ -61,124 +79,67 @@ pub(super) fn start(
         workflow_definition: def,
         tasks: vec![],
     };
-    let mut fx = Vec::new();
-    decide(&mut wf, env, &mut fx);
-    wf.tasks.sort_by_key(|t| t.seq);
-    Ok((wf, fx))
+    Ok(wf)
 }
 
 pub(super) fn decide(wf: &mut Workflow, env: &mut dyn Env, fx: &mut Vec<Effect>) {
     if wf.status.is_terminal() {
         if !wf.status.is_successful() {
-            cancel_open_tasks(wf, env, fx);
+            ending::cancel_open_tasks(wf, env, fx);
         }
         return;
     }
     // Conductor checks the workflow timeout before the pause: a paused workflow can time out.
     if let Some(reason) = workflow_timed_out(wf, env.now()) {
-        end_workflow(
-            wf,
-            WorkflowStatus::TimedOut,
-            Some(reason),
-            None,
-            true,
-            env,
-            fx,
-        );
+        ending::end_workflow(wf, End::failure(WorkflowStatus::TimedOut, reason), env, fx);
         return;
     }
     if wf.status == WorkflowStatus::Paused {
         return;
     }
-    loop {
+    let def = wf.workflow_definition.clone();
+    let graph = Graph::of(&def);
+    let mut d = Decision {
+        env,
+        fx,
+        graph: &graph,
+    };
+    if let Err(Fatal(reason)) = passes(wf, &mut d) {
+        ending::end_workflow(
+            wf,
+            End::failure(WorkflowStatus::Failed, reason),
+            d.env,
+            d.fx,
+        );
+    }
+}
+
+/// What one pass over a task found.
+enum Step {
+    /// Nothing happened to it.
+    Idle,
+    Progressed,
+    /// The workflow ended.
+    Ended,
+}
+
+fn passes(wf: &mut Workflow, d: &mut Decision) -> Result<(), Fatal> {
+    for _ in 0..MAX_PASSES {
         let mut progressed = false;
         if wf.tasks.iter().all(|t| t.status == TaskStatus::Skipped) {
-            match first_task(wf) {
-                Some(wt) => {
-                    schedule(wf, &wt, env, fx);
-                    progressed = true;
-                }
-                None => break,
-            }
+            let Some(first) = d.graph.first() else {
+                break;
+            };
+            let before = wf.tasks.len();
+            kinds::schedule(wf, first, Placement::default(), d)?;
+            progressed = wf.tasks.len() > before;
         }
         let mut i = 0;
         while i < wf.tasks.len() {
-            let task = &wf.tasks[i];
-            if task.retried || task.executed || task.status == TaskStatus::Skipped {
-                i += 1;
-                continue;
-            }
-            // A timed wait whose time has come completes (its timer fired, or fermata was
-            // down when it should have).
-            if task.status == TaskStatus::InProgress
-                && task.wait_timeout > 0
-                && task.wait_timeout <= env.now()
-            {
-                let now = env.now();
-                let task = &mut wf.tasks[i];
-                task.status = TaskStatus::Completed;
-                task.end_time = now;
-                task.update_time = now;
-                dequeue(task, fx);
-            }
-            let task = &wf.tasks[i];
-            if !task.status.is_terminal() {
-                match check_task(task, env.now()) {
-                    None => {
-                        i += 1;
-                        continue;
-                    }
-                    Some(TaskTimeout {
-                        reason,
-                        fail_workflow,
-                    }) => {
-                        let task = &mut wf.tasks[i];
-                        task.status = TaskStatus::TimedOut;
-                        task.reason_for_incompletion = Some(reason.clone());
-                        task.end_time = env.now();
-                        task.update_time = env.now();
-                        dequeue(task, fx);
-                        if fail_workflow {
-                            let id = task.task_id.clone();
-                            end_workflow(
-                                wf,
-                                WorkflowStatus::TimedOut,
-                                Some(reason),
-                                Some(id),
-                                true,
-                                env,
-                                fx,
-                            );
-                            return;
-                        }
-                    }
-                }
-            }
-            if !wf.tasks[i].status.is_successful() {
-                match auto_retry(wf, i, env, fx) {
-                    RetryVerdict::Retried => {
-                        progressed = true;
-                        i += 1;
-                        continue;
-                    }
-                    RetryVerdict::Continue => {}
-                    RetryVerdict::FailWorkflow(status, reason) => {
-                        let id = wf.tasks[i].task_id.clone();
-                        end_workflow(wf, status, Some(reason), Some(id), true, env, fx);
-                        return;
-                    }
-                }
-            }
-            wf.tasks[i].executed = true;
-            progressed = true;
-            let reference = wf.tasks[i].reference_task_name.clone();
-            if let Some(next) = task_after(wf, &reference)
-                && !wf
-                    .tasks
-                    .iter()
-                    .any(|t| t.reference_task_name == next.task_reference_name)
-            {
-                schedule(wf, &next, env, fx);
+            match step(wf, i, d)? {
+                Step::Idle => {}
+                Step::Progressed => progressed = true,
+                Step::Ended => return Ok(()),
             }
             i += 1;
         }
@@ -186,175 +147,87 @@ pub(super) fn decide(wf: &mut Workflow, env: &mut dyn Env, fx: &mut Vec<Effect>)
             break;
         }
     }
-    if graph_done(wf) {
-        complete(wf, env, fx);
+    if done(wf, d) {
+        ending::complete(wf, d.env, d.fx);
     }
+    Ok(())
 }
 
-fn complete(wf: &mut Workflow, env: &mut dyn Env, fx: &mut Vec<Effect>) {
-    // A permissive task lets the graph go on but still fails the workflow at the end.
-    let permissive_failure = wf
-        .workflow_definition
-        .tasks
-        .iter()
-        .filter(|wt| wt.permissive && !wt.optional)
-        .filter_map(|wt| wf.last_task_by_ref(&wt.task_reference_name))
-        .find(|t| !t.status.is_successful())
-        .map(|t| {
-            (
-                t.task_id.clone(),
-                t.reason_for_incompletion.clone().unwrap_or_default(),
-                t.status,
-            )
-        });
-    if let Some((id, reason, status)) = permissive_failure {
-        let reason = format!("Task {id} failed with status: {status} and reason: '{reason}'");
-        end_workflow(
-            wf,
-            WorkflowStatus::Failed,
-            Some(reason),
-            Some(id),
-            true,
-            env,
-            fx,
-        );
-        return;
+fn step(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<Step, Fatal> {
+    let now = d.env.now();
+    let task = &wf.tasks[i];
+    if task.retried || task.executed || task.status == TaskStatus::Skipped {
+        return Ok(Step::Idle);
     }
-    wf.status = WorkflowStatus::Completed;
-    wf.end_time = env.now();
-    wf.output = workflow_output(wf);
-    cancel_open_tasks(wf, env, fx);
-}
-
-/// `outputParameters` evaluated, or else the output of the last task that ran.
-pub(super) fn workflow_output(wf: &Workflow) -> Json {
-    let params = &wf.workflow_definition.output_parameters;
-    if !params.is_empty() {
-        let mut output = Scope::of(wf).eval_map(params);
-        crate::limits::prune_map(&mut output, crate::limits::MAX_STORED_DEPTH - 4);
-        return output;
+    let mut progressed = false;
+    // A timed wait whose time has come completes (its timer fired, or fermata was down when
+    // it should have).
+    if task.status == TaskStatus::InProgress && task.wait_timeout > 0 && task.wait_timeout <= now {
+        let task = &mut wf.tasks[i];
+        super::instance::finish(task, TaskStatus::Completed, now);
+        dequeue(task, d.fx);
+        progressed = true;
     }
-    wf.tasks
-        .iter()
-        .filter(|t| t.status.is_terminal() && t.status != TaskStatus::Skipped)
-        .max_by_key(|t| t.seq)
-        .map(|t| t.output_data.clone())
-        .unwrap_or_default()
-}
-
-pub(super) fn cancel_open_tasks(wf: &mut Workflow, env: &mut dyn Env, fx: &mut Vec<Effect>) {
-    let now = env.now();
-    for task in wf.tasks.iter_mut().filter(|t| !t.status.is_terminal()) {
-        task.status = TaskStatus::Canceled;
-        task.end_time = now;
-        task.update_time = now;
-        dequeue(task, fx);
+    let task = &wf.tasks[i];
+    if task.status == TaskStatus::Scheduled && kinds::due_at(task).is_none_or(|at| at <= now) {
+        progressed |= kinds::start(wf, i, d)?;
     }
-}
-
-/// End a workflow unsuccessfully: the decider's TerminateWorkflowException and the terminate
-/// API share this. `failure_workflow` starts the definition's failure workflow, if any.
-pub(super) fn end_workflow(
-    wf: &mut Workflow,
-    status: WorkflowStatus,
-    reason: Option<String>,
-    failed_task_id: Option<String>,
-    failure_workflow: bool,
-    env: &mut dyn Env,
-    fx: &mut Vec<Effect>,
-) {
-    let now = env.now();
-    wf.status = status;
-    wf.reason_for_incompletion = reason;
-    if failed_task_id.is_some() {
-        wf.failed_task_id = failed_task_id.clone();
+    if wf.tasks[i].status == TaskStatus::InProgress {
+        progressed |= kinds::execute(wf, i, d)?;
     }
-    wf.end_time = now;
-    for task in &wf.tasks {
-        if matches!(
-            task.status,
-            TaskStatus::Failed | TaskStatus::FailedWithTerminalError
-        ) || Some(&task.task_id) == failed_task_id.as_ref()
-        {
-            if !wf
-                .failed_reference_task_names
-                .contains(&task.reference_task_name)
-            {
-                wf.failed_reference_task_names
-                    .push(task.reference_task_name.clone());
-            }
-            if !wf.failed_task_names.contains(&task.task_def_name) {
-                wf.failed_task_names.push(task.task_def_name.clone());
+    let task = &wf.tasks[i];
+    if !task.status.is_terminal() {
+        let Some(TaskTimeout {
+            reason,
+            fail_workflow,
+        }) = check_task(task, now)
+        else {
+            return Ok(if progressed {
+                Step::Progressed
+            } else {
+                Step::Idle
+            });
+        };
+        let task = &mut wf.tasks[i];
+        task.reason_for_incompletion = Some(reason.clone());
+        super::instance::finish(task, TaskStatus::TimedOut, now);
+        dequeue(task, d.fx);
+        if fail_workflow {
+            let end = End::failure(WorkflowStatus::TimedOut, reason).task(task.task_id.clone());
+            ending::end_workflow(wf, end, d.env, d.fx);
+            return Ok(Step::Ended);
+        }
+    }
+    if !wf.tasks[i].status.is_successful() {
+        match auto_retry(wf, i, d.env, d.fx) {
+            RetryVerdict::Retried => return Ok(Step::Progressed),
+            RetryVerdict::Continue => {}
+            RetryVerdict::FailWorkflow(status, reason) => {
+                let end = End::failure(status, reason).task(wf.tasks[i].task_id.clone());
+                ending::end_workflow(wf, end, d.env, d.fx);
+                return Ok(Step::Ended);
             }
         }
     }
-    cancel_open_tasks(wf, env, fx);
-    wf.output = workflow_output(wf);
-    if failure_workflow {
-        start_failure_workflow(wf, failed_task_id, env, fx);
+    wf.tasks[i].executed = true;
+    if kind_of(&wf.tasks[i].workflow_task) == TaskKind::Terminate
+        && wf.tasks[i].status == TaskStatus::Completed
+    {
+        ending::by_terminate_task(wf, i, d.env, d.fx);
+        return Ok(Step::Ended);
     }
+    kinds::successors(wf, i, d)?;
+    Ok(Step::Progressed)
 }
 
-/// The failure workflow a definition names (`${...}` resolved against the workflow), with its
-/// version: what the host must make available through [`Env::workflow_def`].
-pub fn failure_workflow_target(wf: &Workflow) -> Option<(String, Option<i32>)> {
-    let raw = wf.workflow_definition.failure_workflow.as_deref()?.trim();
-    if raw.is_empty() {
-        return None;
+/// Every task has ended, and every top-level task of the definition has run (or was
+/// skipped): the cases not taken, and anything nested, are not required.
+fn done(wf: &Workflow, d: &Decision) -> bool {
+    if wf.tasks.iter().any(|t| !t.status.is_terminal()) {
+        return false;
     }
-    let name = match Scope::of(wf).eval(&Value::String(raw.to_string())) {
-        Value::String(s) => s,
-        Value::Null => return None,
-        other => other.to_string(),
-    };
-    (!name.is_empty()).then_some((name, wf.workflow_definition.failure_workflow_version))
-}
-
-fn start_failure_workflow(
-    wf: &mut Workflow,
-    failed_task_id: Option<String>,
-    env: &mut dyn Env,
-    fx: &mut Vec<Effect>,
-) {
-    let Some((name, version)) = failure_workflow_target(wf) else {
-        return;
-    };
-    let Some(definition) = env.workflow_def(&name, version) else {
-        let version = version.map_or("latest".to_string(), |v| v.to_string());
-        wf.output.insert(
-            "conductor.failure_workflow".into(),
-            Value::String(format!(
-                "Error starting failure workflow: No such workflow found by name: {name}, version: {version}"
-            )),
-        );
-        return;
-    };
-    let id = env.new_id();
-    let mut input = wf.input.clone();
-    input.insert("workflowId".into(), json!(wf.workflow_id));
-    input.insert("reason".into(), json!(wf.reason_for_incompletion));
-    input.insert("failureStatus".into(), json!(wf.status));
-    if let Some(task_id) = failed_task_id {
-        input.insert("failureTaskId".into(), json!(task_id));
-    }
-    input.insert(
-        "failedWorkflow".into(),
-        serde_json::to_value(&*wf).unwrap_or(Value::Null),
-    );
-    // Each generation of a failure workflow embeds the one before: cut the oldest.
-    crate::limits::prune_map(&mut input, crate::limits::MAX_STORED_DEPTH - 4);
-    wf.output
-        .insert("conductor.failure_workflow".into(), json!(id));
-    fx.push(Effect::StartWorkflow(Box::new(NewWorkflow {
-        workflow_id: id,
-        definition,
-        input,
-        correlation_id: wf.correlation_id.clone(),
-        priority: wf.priority,
-        task_to_domain: wf.task_to_domain.clone(),
-        created_by: wf.created_by.clone(),
-        idempotency_key: None,
-        parent_workflow_id: None,
-        parent_workflow_task_id: None,
-    })));
+    d.graph.top_level().iter().all(|wt| {
+        wf.last_task_by_ref(&wt.task_reference_name)
+            .is_some_and(|t| t.executed || t.status == TaskStatus::Skipped)
+    })
 }

@@ -4,9 +4,13 @@
 //! execution together with the returned effects in one transaction. Nothing in this module
 //! performs I/O: time, ids, randomness and definition lookups come through [`Env`].
 
+mod ending;
 mod evaluate;
+mod graph;
+mod instance;
+mod kinds;
+mod messages;
 mod retry;
-mod schedule;
 mod signals;
 mod tasks;
 mod timeouts;
@@ -15,15 +19,16 @@ mod timeouts;
 mod tests;
 
 use crate::model::{
-    Json, RerunWorkflowRequest, SkipTaskRequest, TaskExecLog, TaskResultStatus, Workflow,
-    WorkflowDef,
+    Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskDef, TaskExecLog, TaskResultStatus,
+    Workflow, WorkflowDef,
 };
 use std::collections::BTreeMap;
 use std::fmt;
 
-pub use evaluate::failure_workflow_target;
-pub use schedule::{TaskKind, kind_of, queue_name};
-pub use tasks::{async_complete, blocked_wait_task, pending_task_by_ref};
+pub use ending::failure_workflow_target;
+pub use kinds::{OPERATOR_TYPES, TaskKind, async_complete, kind_of, kind_of_type, queue_name};
+pub use messages::{ChildResult, Message, MessageBody};
+pub use tasks::{blocked_wait_task, pending_task_by_ref};
 pub use timeouts::next_wake;
 
 /// What the decider needs from the world, supplied by the host (and by tests).
@@ -33,9 +38,30 @@ pub trait Env {
     fn new_id(&mut self) -> String;
     /// A random delay in `0..=max_ms` for retry backoff jitter.
     fn jitter_ms(&mut self, max_ms: i64) -> i64;
-    /// A registered workflow definition (`None` version: the latest). Used for failure
-    /// workflows; the host preloads what [`failure_workflow_target`] names.
+    /// A registered workflow definition (`None` version: the latest), with the registered
+    /// task definitions embedded: failure workflows, sub-workflows, START_WORKFLOW.
     fn workflow_def(&self, name: &str, version: Option<i32>) -> Option<WorkflowDef>;
+    /// A registered task definition: for tasks a dynamic fork or DYNAMIC creates, which the
+    /// definition did not name.
+    fn task_def(&self, _name: &str) -> Option<TaskDef> {
+        None
+    }
+    /// Whether a plugin runs tasks of this type.
+    fn is_plugin(&self, _task_type: &str) -> bool {
+        false
+    }
+    /// Run a plugin that needs no capabilities (pure computation) inside this decision.
+    /// `None`: no such pure plugin here; the task then waits on its queue for the executor.
+    fn run_pure(&mut self, _call: PureCall<'_>) -> Option<PluginOutcome> {
+        None
+    }
+}
+
+/// A plugin run the decider asks for: the task (for its ids and attempt) and its input.
+pub struct PureCall<'a> {
+    pub task_type: &'a str,
+    pub task: &'a Task,
+    pub input: &'a Json,
 }
 
 /// How an update changes a task's output.
@@ -100,6 +126,8 @@ pub enum Event {
         request: SkipTaskRequest,
     },
     ResetCallbacks,
+    /// A message from another execution (a parent or a child).
+    Deliver(MessageBody),
 }
 
 impl Event {
@@ -118,6 +146,7 @@ impl Event {
             Event::Terminate { .. } => "terminate",
             Event::SkipTask { .. } => "skip_task",
             Event::ResetCallbacks => "reset_callbacks",
+            Event::Deliver(body) => body.name(),
         }
     }
 }
@@ -140,8 +169,8 @@ pub enum PluginOutcome {
     WaitForSignal(Json),
 }
 
-/// A new execution to create in the same commit (today: a failure workflow).
-
+/// A new execution to create in the same commit: a failure workflow, a sub-workflow's
+/// child, a START_WORKFLOW's workflow.
 #[derive(Debug, Clone, PartialEq)]
 pub struct NewWorkflow {
     pub workflow_id: String,
@@ -172,6 +201,8 @@ pub enum Effect {
         task_id: String,
         logs: Vec<TaskExecLog>,
     },
+    /// Deliver a message to another execution, after this commit.
+    Send(Message),
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -231,6 +262,7 @@ pub struct Outcome {
 pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outcome, EngineError> {
     let before = wf.clone();
     let mut out = Outcome::default();
+    let event_name = event.name();
     let result = match event {
         Event::Decide => {
             evaluate::decide(wf, env, &mut out.effects);
@@ -260,6 +292,10 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
         Event::Retry {
             resume_subworkflow_tasks: _,
         } => signals::retry(wf, env, &mut out.effects),
+        Event::Deliver(body) => {
+            signals::deliver(wf, body, env, &mut out.effects);
+            Ok(())
+        }
         Event::Terminate {
             reason,
             trigger_failure_workflow,
@@ -274,6 +310,7 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
         return Err(e);
     }
     wf.tasks.sort_by_key(|t| t.seq);
+    ending::tell_relatives(&before, wf, event_name, &mut out.effects);
     out.changed = *wf != before;
     if out.changed {
         wf.update_time = env.now();
@@ -285,4 +322,10 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
 /// returns (Conductor starts workflows synchronously).
 pub fn start(new: NewWorkflow, env: &mut dyn Env) -> Result<(Workflow, Vec<Effect>), EngineError> {
     evaluate::start(new, env)
+}
+
+/// Create a new execution without deciding it: its first decision is made later (by the
+/// host's timer). Children nested deeper than one commit should hold are started this way.
+pub fn create(new: NewWorkflow, env: &mut dyn Env) -> Result<Workflow, EngineError> {
+    evaluate::create(new, env)
 }

@@ -1,6 +1,7 @@
 //! Automatic retries (reference §5.3) and the new attempt both they and the retry API create.
 
-use super::schedule::{enqueue, task_input};
+use super::instance::{enqueue, task_input};
+use super::kinds::{TaskKind, kind_of};
 use super::{Effect, Env};
 use crate::model::{Json, RetryLogic, TaskDef, TaskStatus, Workflow, WorkflowStatus};
 
@@ -25,7 +26,8 @@ pub(super) fn auto_retry(
     let total_exceeded = def.total_timeout_seconds > 0
         && env.now()
             >= super::timeouts::after(task.first_scheduled_time, def.total_timeout_seconds);
-    if task.status.is_retriable() && task.retry_count < allowed && !total_exceeded {
+    let builtin = kind_of(&task.workflow_task).is_builtin();
+    if task.status.is_retriable() && task.retry_count < allowed && !total_exceeded && !builtin {
         let delay = backoff_seconds(&def, task.retry_count, env);
         new_attempt(wf, i, delay, false, env, fx);
         return RetryVerdict::Retried;
@@ -97,7 +99,13 @@ pub(super) fn new_attempt(
     old.executed = true;
     let mut task = old.clone();
     let mut input: Json = task.input_data.clone();
-    input.extend(task_input(wf, &task.workflow_task, &new_id));
+    let fresh = task_input(wf, &task.workflow_task, &new_id);
+    if kind_of(&task.workflow_task) == TaskKind::SubWorkflow {
+        // A child's input sits under `workflowInput`.
+        input.insert("workflowInput".into(), serde_json::Value::Object(fresh));
+    } else {
+        input.extend(fresh);
+    }
     task.task_id = new_id;
     task.input_data = input;
     task.retried_task_id = Some(wf.tasks[i].task_id.clone());

@@ -2,9 +2,13 @@
 //! terminate, skip task, reset callbacks. Where fermata deliberately differs from Conductor
 //! OSS the comment says so.
 
-use super::evaluate::{decide, end_workflow};
+use super::ending::{End, end_workflow};
+use super::evaluate::decide;
+use super::graph::Graph;
+use super::instance::{Placement, begin, dequeue, enqueue};
+use super::kinds::{self, Decision, TaskKind, kind_of, sub_workflow};
+use super::messages::MessageBody;
 use super::retry::new_attempt;
-use super::schedule::{TaskKind, dequeue, enqueue, kind_of};
 use super::{Effect, EngineError, Env};
 use crate::model::{
     Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskStatus, Workflow, WorkflowDef,
@@ -131,12 +135,33 @@ pub(super) fn rerun(
     };
     let now = env.now();
     let from_seq = wf.tasks[from].seq;
-    let from_ref = wf.tasks[from].reference_task_name.clone();
     let from_id = wf.tasks[from].task_id.clone();
-    for task in wf.tasks.iter().filter(|t| t.seq > from_seq) {
+    let from_ref = wf.tasks[from].reference_task_name.clone();
+    let from_kind = kind_of(&wf.tasks[from].workflow_task);
+    // Operators that decide when they are created (SWITCH, the forks) are created again:
+    // they evaluate afresh and their branches follow. Conductor OSS resets them in place,
+    // where they decide nothing (reference conductor-operators §14.6).
+    let recreate = matches!(
+        from_kind,
+        TaskKind::Switch | TaskKind::Decision | TaskKind::Fork | TaskKind::ForkDynamic
+    );
+    let recreated = recreate.then(|| {
+        let t = &wf.tasks[from];
+        let placement = Placement {
+            iteration: t.iteration,
+            retry_count: t.retry_count,
+        };
+        (t.workflow_task.clone(), placement)
+    });
+    for task in wf
+        .tasks
+        .iter()
+        .filter(|t| t.seq > from_seq || (recreate && t.task_id == from_id))
+    {
         dequeue(task, fx);
     }
-    wf.tasks.retain(|t| t.seq <= from_seq);
+    wf.tasks
+        .retain(|t| t.seq < from_seq || (t.seq == from_seq && !(recreate && t.task_id == from_id)));
     for task in wf.tasks.iter_mut() {
         let is_from = task.task_id == from_id;
         let reopen = is_from
@@ -147,25 +172,41 @@ pub(super) fn rerun(
         if !reopen {
             continue;
         }
-        task.status = TaskStatus::Scheduled;
-        task.scheduled_time = now;
-        task.start_time = 0;
-        task.end_time = 0;
-        task.update_time = now;
-        task.retried = false;
-        task.executed = false;
-        task.poll_count = 0;
-        task.reason_for_incompletion = None;
-        task.worker_id = None;
-        task.wait_timeout = 0;
-        task.callback_after_seconds = 0;
-        if is_from {
-            task.output_data = Json::new();
-            if let Some(input) = request.task_input.clone() {
-                task.input_data = input;
+        let keep_input = task.input_data.clone();
+        match kind_of(&task.workflow_task) {
+            // Open operators wait again where they stand; a rerun loop starts over.
+            TaskKind::Join | TaskKind::ExclusiveJoin | TaskKind::DoWhile => {
+                begin(task, now);
+                task.end_time = 0;
+                task.executed = false;
+                task.reason_for_incompletion = None;
+                if is_from && kind_of(&task.workflow_task) == TaskKind::DoWhile {
+                    task.iteration = 0;
+                    task.output_data = Json::new();
+                }
+            }
+            _ => {
+                sub_workflow::reset(task, now);
+                enqueue(task, 0, fx);
             }
         }
-        enqueue(task, 0, fx);
+        task.input_data = keep_input;
+        if is_from && let Some(input) = request.task_input.clone() {
+            task.input_data = input;
+        }
+    }
+    if let Some((wt, placement)) = recreated {
+        let def = wf.workflow_definition.clone();
+        let graph = Graph::of(&def);
+        let mut d = Decision {
+            env: &mut *env,
+            fx: &mut *fx,
+            graph: &graph,
+        };
+        if let Err(kinds::Fatal(reason)) = kinds::schedule(wf, &wt, placement, &mut d) {
+            end_workflow(wf, End::failure(WorkflowStatus::Failed, reason), env, fx);
+            return Ok(());
+        }
     }
     decide(wf, env, fx);
     Ok(())
@@ -214,8 +255,46 @@ pub(super) fn retry(
     wf.reason_for_incompletion = None;
     wf.end_time = 0;
     // failedReferenceTaskNames survive a retry in Conductor; so they do here.
+    let now = env.now();
+    let def = wf.workflow_definition.clone();
+    let graph = Graph::of(&def);
     for i in candidates {
-        new_attempt(wf, i, 0, true, env, fx);
+        match kind_of(&wf.tasks[i].workflow_task) {
+            // Operators that wait are retried in place: they look at their tasks again.
+            TaskKind::Join | TaskKind::ExclusiveJoin | TaskKind::DoWhile => {
+                let task = &mut wf.tasks[i];
+                if task.status != TaskStatus::Canceled {
+                    task.retry_count += 1;
+                }
+                begin(task, now);
+                task.end_time = 0;
+                task.executed = false;
+                task.reason_for_incompletion = None;
+            }
+            // A SWITCH is evaluated again (Conductor copies it without a branch).
+            TaskKind::Switch | TaskKind::Decision => {
+                let task = &mut wf.tasks[i];
+                task.retried = true;
+                task.executed = true;
+                let wt = task.workflow_task.clone();
+                let placement = Placement {
+                    iteration: task.iteration,
+                    retry_count: task.retry_count + 1,
+                };
+                let mut d = Decision {
+                    env: &mut *env,
+                    fx: &mut *fx,
+                    graph: &graph,
+                };
+                if let Err(kinds::Fatal(reason)) = kinds::schedule(wf, &wt, placement, &mut d) {
+                    end_workflow(wf, End::failure(WorkflowStatus::Failed, reason), env, fx);
+                    return Ok(());
+                }
+            }
+            _ => {
+                new_attempt(wf, i, 0, true, env, fx);
+            }
+        }
     }
     decide(wf, env, fx);
     Ok(())
@@ -236,15 +315,13 @@ pub(super) fn terminate(
         )),
         WorkflowStatus::Terminated => Ok(()),
         _ => {
-            end_workflow(
-                wf,
-                WorkflowStatus::Terminated,
+            let end = End {
+                status: WorkflowStatus::Terminated,
                 reason,
-                None,
-                trigger_failure_workflow,
-                env,
-                fx,
-            );
+                failed_task_id: None,
+                failure_workflow: trigger_failure_workflow,
+            };
+            end_workflow(wf, end, env, fx);
             Ok(())
         }
     }
@@ -285,7 +362,7 @@ pub(super) fn skip_task(
         task_id: env.new_id(),
         task_type: match kind_of(&wt) {
             TaskKind::Worker => wt.name.clone(),
-            TaskKind::System => wt.task_type.clone(),
+            _ => wt.task_type.clone(),
         },
         task_def_name: wt.name.clone(),
         reference_task_name: reference.to_string(),
@@ -352,4 +429,40 @@ pub(super) fn reset_callbacks(
         enqueue(task, 0, fx);
     }
     Ok(())
+}
+
+/// A message from a parent or a child (see [`MessageBody`]). A message that no longer
+/// applies (its task moved on, the workflow already ended) changes nothing.
+pub(super) fn deliver(
+    wf: &mut Workflow,
+    body: MessageBody,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) {
+    let now = env.now();
+    match body {
+        MessageBody::ChildEnded { task_id, child } => {
+            if sub_workflow::child_ended(wf, &task_id, child, now) {
+                decide(wf, env, fx);
+            }
+        }
+        MessageBody::Terminate { reason } => {
+            if !wf.status.is_terminal() {
+                let end = End {
+                    status: WorkflowStatus::Terminated,
+                    reason: Some(reason),
+                    failed_task_id: None,
+                    failure_workflow: false,
+                };
+                end_workflow(wf, end, env, fx);
+            }
+        }
+        MessageBody::Revive {
+            task_id, child_id, ..
+        } => {
+            if sub_workflow::revive(wf, &task_id, &child_id, now, fx) {
+                decide(wf, env, fx);
+            }
+        }
+    }
 }

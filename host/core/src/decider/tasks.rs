@@ -3,7 +3,8 @@
 //! event handler, the UI — arrive here as one [`TaskUpdate`].
 
 use super::evaluate::decide;
-use super::schedule::{TaskKind, dequeue, enqueue, kind_of};
+use super::instance::{dequeue, enqueue};
+use super::kinds::{TaskKind, kind_of, plugin};
 use super::{Effect, EngineError, Env, Outcome, OutputChange, PluginOutcome, TaskUpdate};
 use crate::model::{Task, TaskResultStatus, TaskStatus, Workflow};
 
@@ -104,7 +105,7 @@ pub(super) fn update(
             task.status = TaskStatus::Scheduled;
             enqueue(task, task.callback_after_seconds, &mut out.effects);
         }
-        (TaskResultStatus::InProgress, TaskKind::System) => {
+        (TaskResultStatus::InProgress, _) => {
             task.status = TaskStatus::InProgress;
         }
         (status, _) => {
@@ -134,7 +135,7 @@ pub(super) fn system_started(
     let Some(task) = open_task(wf, task_id, &mut out.effects) else {
         return;
     };
-    if kind_of(&task.workflow_task) != TaskKind::System {
+    if kind_of(&task.workflow_task) != TaskKind::Plugin {
         dequeue(task, &mut out.effects);
         return;
     }
@@ -147,15 +148,6 @@ pub(super) fn system_started(
     task.update_time = now;
     task.queue_wait_time = now - task.scheduled_time;
     out.task_id = Some(task.task_id.clone());
-}
-
-/// Whether the host holds a system task IN_PROGRESS after its own work succeeded:
-/// `asyncComplete` from the task input when present, else from the workflow task.
-pub fn async_complete(task: &Task) -> bool {
-    task.input_data
-        .get("asyncComplete")
-        .and_then(|v| v.as_bool())
-        .unwrap_or(task.workflow_task.async_complete)
 }
 
 /// Apply what a plugin computed. An asyncComplete task and a wait stay IN_PROGRESS with the
@@ -177,40 +169,8 @@ pub(super) fn plugin_finished(
         return;
     }
     out.task_id = Some(task.task_id.clone());
-    task.update_time = now;
     dequeue(task, &mut out.effects);
-    match outcome {
-        PluginOutcome::Completed(output) => {
-            task.output_data = output;
-            if !async_complete(task) {
-                task.status = TaskStatus::Completed;
-                task.end_time = now;
-            }
-        }
-        PluginOutcome::Failed {
-            reason,
-            output,
-            terminal,
-        } => {
-            task.output_data = output;
-            task.reason_for_incompletion = Some(reason);
-            task.status = if terminal {
-                TaskStatus::FailedWithTerminalError
-            } else {
-                TaskStatus::Failed
-            };
-            task.end_time = now;
-        }
-        PluginOutcome::WaitUntil { at_ms, output } => {
-            task.output_data = output;
-            task.wait_timeout = at_ms.max(1);
-            task.callback_after_seconds =
-                at_ms.saturating_sub(now).max(0).saturating_add(999) / 1000;
-        }
-        PluginOutcome::WaitForSignal(output) => {
-            task.output_data = output;
-        }
-    }
+    plugin::apply(task, outcome, now);
     decide(wf, env, &mut out.effects);
 }
 

@@ -1,7 +1,7 @@
 //! Timeouts (reference §5.2) as deadlines: the same computation decides whether a deadline
 //! has passed and tells the host when to wake the execution next, so timers need no polling.
 
-use super::schedule::{TaskKind, kind_of};
+use super::kinds::{TaskKind, async_complete, due_at, kind_of};
 use crate::model::{
     Task, TaskStatus, TimeoutPolicy, Workflow, WorkflowStatus, WorkflowTimeoutPolicy,
 };
@@ -53,8 +53,7 @@ fn deadlines(task: &Task) -> Vec<(i64, Kind)> {
             Kind::Poll,
         ));
     }
-    let async_system =
-        kind_of(&task.workflow_task) == TaskKind::System && super::tasks::async_complete(task);
+    let async_system = kind_of(&task.workflow_task) != TaskKind::Worker && async_complete(task);
     if task.status == TaskStatus::InProgress && task.response_timeout_seconds > 0 && !async_system {
         out.push((
             after(
@@ -150,7 +149,11 @@ pub fn next_wake(wf: &Workflow) -> Option<i64> {
         .filter(|t| !t.status.is_terminal() && !t.retried)
         .flat_map(|t| {
             let wait = (t.wait_timeout > 0).then_some(t.wait_timeout);
-            deadlines(t).into_iter().map(|(at, _)| at).chain(wait)
+            deadlines(t)
+                .into_iter()
+                .map(|(at, _)| at)
+                .chain(wait)
+                .chain(due_at(t))
         })
         .chain(workflow)
         .min()

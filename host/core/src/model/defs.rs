@@ -3,6 +3,7 @@
 //! written.
 
 use super::lenient::null_default;
+use indexmap::IndexMap;
 use serde::{Deserialize, Serialize};
 use serde_json::{Map, Value};
 
@@ -105,10 +106,15 @@ pub struct WorkflowDef {
 }
 
 impl WorkflowDef {
+    /// The task with this reference anywhere in the tree.
     pub fn task_by_ref(&self, reference: &str) -> Option<&WorkflowTask> {
-        self.tasks
-            .iter()
-            .find(|t| t.task_reference_name == reference)
+        let mut found = None;
+        walk(&self.tasks, &mut |t| {
+            if found.is_none() && t.task_reference_name == reference {
+                found = Some(t);
+            }
+        });
+        found
     }
 
     pub fn key(&self) -> String {
@@ -143,6 +149,43 @@ pub struct WorkflowTask {
     pub task_definition: Option<TaskDef>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub sink: Option<String>,
+    // Operator keys (reference conductor-operators §1–§11). `None` and empty differ: the
+    // registration checks tell "missing" from "empty", as Conductor's do.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub evaluator_type: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_value_param: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub case_expression: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub decision_cases: Option<IndexMap<String, Vec<WorkflowTask>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_case: Option<Vec<WorkflowTask>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub fork_tasks: Option<Vec<Vec<WorkflowTask>>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub join_on: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub default_exclusive_join_task: Option<Vec<String>>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_fork_tasks_param: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_fork_tasks_input_param_name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_fork_join_tasks_param: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub dynamic_task_name_param: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_condition: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub loop_over: Option<Vec<WorkflowTask>>,
+    /// DO_WHILE list iteration (OSS spelling; `inputParameters.items` and `_items` also work).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub items: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub sub_workflow_param: Option<SubWorkflowParams>,
     #[serde(flatten)]
     pub extra: Json,
 }
@@ -151,6 +194,75 @@ impl WorkflowTask {
     pub fn is_simple(&self) -> bool {
         self.task_type.eq_ignore_ascii_case("SIMPLE")
     }
+
+    /// A task of `task_type` named and referenced `name`, everything else default.
+    pub fn new(name: &str, reference: &str, task_type: &str) -> WorkflowTask {
+        serde_json::from_value(serde_json::json!({
+            "name": name, "taskReferenceName": reference, "type": task_type
+        }))
+        .expect("a minimal workflow task deserializes")
+    }
+
+    /// The task lists directly inside this one: switch cases (then the default), fork
+    /// branches, the loop body.
+    pub fn children(&self) -> impl Iterator<Item = &[WorkflowTask]> {
+        let cases = self.decision_cases.iter().flat_map(|c| c.values());
+        cases
+            .chain(self.default_case.iter())
+            .chain(self.fork_tasks.iter().flatten())
+            .chain(self.loop_over.iter())
+            .map(Vec::as_slice)
+    }
+
+    pub fn children_mut(&mut self) -> impl Iterator<Item = &mut Vec<WorkflowTask>> {
+        let cases = self.decision_cases.iter_mut().flat_map(|c| c.values_mut());
+        cases
+            .chain(self.default_case.iter_mut())
+            .chain(self.fork_tasks.iter_mut().flatten())
+            .chain(self.loop_over.iter_mut())
+    }
+}
+
+/// Every task of a definition tree, depth first, parents before their children.
+pub fn walk<'a>(tasks: &'a [WorkflowTask], visit: &mut dyn FnMut(&'a WorkflowTask)) {
+    for task in tasks {
+        visit(task);
+        for list in task.children() {
+            walk(list, visit);
+        }
+    }
+}
+
+pub fn walk_mut(tasks: &mut [WorkflowTask], visit: &mut dyn FnMut(&mut WorkflowTask)) {
+    for task in tasks {
+        visit(task);
+        for list in task.children_mut() {
+            walk_mut(list, visit);
+        }
+    }
+}
+
+/// `subWorkflowParam` of a SUB_WORKFLOW task (reference conductor-operators §5.1).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, Default)]
+#[serde(rename_all = "camelCase")]
+pub struct SubWorkflowParams {
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub name: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub task_to_domain: Option<Value>,
+    /// An inline definition, or a `${...}` expression resolved when the task is scheduled.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub workflow_definition: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub priority: Option<Value>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_key: Option<String>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub idempotency_strategy: Option<String>,
+    #[serde(flatten)]
+    pub extra: Json,
 }
 
 fn default_retry_count() -> i32 {

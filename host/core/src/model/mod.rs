@@ -10,7 +10,8 @@ pub mod summary;
 pub mod validate;
 
 pub use defs::{
-    Json, RetryLogic, TaskDef, TimeoutPolicy, WorkflowDef, WorkflowTask, WorkflowTimeoutPolicy,
+    Json, RetryLogic, SubWorkflowParams, TaskDef, TimeoutPolicy, WorkflowDef, WorkflowTask,
+    WorkflowTimeoutPolicy, walk, walk_mut,
 };
 pub use exec::{Task, Workflow, strip_iteration};
 pub use requests::*;

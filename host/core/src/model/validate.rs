@@ -1,7 +1,8 @@
 //! Definition validation (Conductor's bean-validation constraints), answered as a list of
 //! `validationErrors` so a client learns every problem at once.
 
-use super::defs::{Json, TaskDef, WorkflowDef};
+use super::defs::{Json, TaskDef, WorkflowDef, WorkflowTask};
+use crate::decider::{OPERATOR_TYPES, TaskKind, kind_of_type};
 use crate::expr;
 use crate::limits::{MAX_SECONDS, check_name, check_seconds};
 use serde::Serialize;
@@ -68,8 +69,35 @@ pub fn workflow_def(def: &WorkflowDef, known_type: &dyn Fn(&str) -> bool) -> Vec
     }
     errors.extend(expressions("outputParameters", &def.output_parameters));
     let mut refs = HashSet::new();
-    for (i, t) in def.tasks.iter().enumerate() {
-        let path = |field: &str| format!("tasks[{i}].{field}");
+    let mut walk = Walk {
+        def,
+        known_type,
+        refs: &mut refs,
+        errors: &mut errors,
+    };
+    walk.list(&def.tasks, "tasks", false);
+    errors
+}
+
+/// The registration checks of every task of the tree, with Conductor's messages
+/// (reference conductor-operators §15).
+struct Walk<'a> {
+    def: &'a WorkflowDef,
+    known_type: &'a dyn Fn(&str) -> bool,
+    refs: &'a mut HashSet<&'a str>,
+    errors: &'a mut Vec<ValidationError>,
+}
+
+impl<'a> Walk<'a> {
+    fn list(&mut self, tasks: &'a [WorkflowTask], path: &str, in_loop: bool) {
+        for (i, t) in tasks.iter().enumerate() {
+            self.task(t, &format!("{path}[{i}]"), in_loop);
+        }
+    }
+
+    fn task(&mut self, t: &'a WorkflowTask, at: &str, in_loop: bool) {
+        let errors = &mut *self.errors;
+        let path = |field: &str| format!("{at}.{field}");
         for (field, value) in [
             ("name", &t.name),
             ("taskReferenceName", &t.task_reference_name),
@@ -98,17 +126,20 @@ pub fn workflow_def(def: &WorkflowDef, known_type: &dyn Fn(&str) -> bool) -> Vec
                 "WorkflowTask taskReferenceName name cannot be empty or null",
                 t.task_reference_name.clone(),
             ));
-        } else if !refs.insert(t.task_reference_name.as_str()) {
+        } else if !self.refs.insert(t.task_reference_name.as_str()) {
             errors.push(err(
                 path("taskReferenceName"),
-                format!("taskReferenceName: {} should be unique across tasks for a given workflowDefinition: {}", t.task_reference_name, def.name),
+                format!("taskReferenceName: {} should be unique across tasks for a given workflowDefinition: {}", t.task_reference_name, self.def.name),
                 t.task_reference_name.clone(),
             ));
         }
-        if !known_type(&t.task_type) {
+        let kind = kind_of_type(&t.task_type);
+        let operator = OPERATOR_TYPES.contains(&t.task_type.as_str())
+            || t.task_type.eq_ignore_ascii_case("FORK");
+        if !operator && !(self.known_type)(&t.task_type) {
             errors.push(err(
                 path("type"),
-                format!("Task type {} is not supported here: use SIMPLE or a registered system task type", t.task_type),
+                format!("Task type {} is not supported here: use SIMPLE, an operator, or a registered system task type", t.task_type),
                 t.task_type.clone(),
             ));
         }
@@ -116,13 +147,162 @@ pub fn workflow_def(def: &WorkflowDef, known_type: &dyn Fn(&str) -> bool) -> Vec
             errors.push(err(path("startDelay"), m, t.start_delay));
         }
         if let Some(td) = &t.task_definition {
-            errors.extend(task_def(td).into_iter().map(|mut e| {
-                e.path = format!("tasks[{i}].taskDefinition.{}", e.path);
+            // An embedded definition is named by its task (Conductor does not check it).
+            let mut td = td.clone();
+            if td.name.trim().is_empty() {
+                td.name = t.name.clone();
+            }
+            errors.extend(task_def(&td).into_iter().map(|mut e| {
+                e.path = format!("{at}.taskDefinition.{}", e.path);
                 e
             }));
         }
+        for (field, message) in operator_rules(t, kind, in_loop) {
+            errors.push(err(path(field), message, Value::Null));
+        }
+        let nested_loop = in_loop || kind == TaskKind::DoWhile;
+        if let Some(cases) = &t.decision_cases {
+            for (case, list) in cases {
+                self.list(list, &path(&format!("decisionCases.{case}")), nested_loop);
+            }
+        }
+        if let Some(list) = &t.default_case {
+            self.list(list, &path("defaultCase"), nested_loop);
+        }
+        for (b, branch) in t.fork_tasks.iter().flatten().enumerate() {
+            self.list(branch, &path(&format!("forkTasks[{b}]")), nested_loop);
+        }
+        if let Some(list) = &t.loop_over {
+            self.list(list, &path("loopOver"), nested_loop);
+        }
     }
-    errors
+}
+
+fn required(field: &str, t: &WorkflowTask) -> String {
+    format!(
+        "{field} field is required for taskType: {} taskName: {}",
+        t.task_type, t.name
+    )
+}
+
+/// The type-specific rules of `WorkflowTaskTypeConstraint`.
+fn operator_rules(t: &WorkflowTask, kind: TaskKind, in_loop: bool) -> Vec<(&'static str, String)> {
+    let mut out = Vec::new();
+    let cases = |out: &mut Vec<(&'static str, String)>| match &t.decision_cases {
+        None => out.push(("decisionCases", required("decisionCases", t))),
+        Some(c) if c.is_empty() => out.push((
+            "decisionCases",
+            format!(
+                "decisionCases should have atleast one task for taskType: {} taskName: {}",
+                t.task_type, t.name
+            ),
+        )),
+        _ => {}
+    };
+    match kind {
+        TaskKind::Switch => {
+            if t.evaluator_type.is_none() {
+                out.push(("evaluatorType", required("evaluatorType", t)));
+            } else if t.expression.is_none() {
+                out.push(("expression", required("expression", t)));
+            }
+            cases(&mut out);
+        }
+        TaskKind::Decision => {
+            if t.case_value_param.is_none() && t.case_expression.is_none() {
+                out.push((
+                    "caseValueParam",
+                    required("caseValueParam or caseExpression", t),
+                ));
+            }
+            cases(&mut out);
+        }
+        TaskKind::Fork if t.fork_tasks.as_ref().is_some_and(|f| f.is_empty()) => {
+            out.push((
+                "forkTasks",
+                format!(
+                    "forkTasks should have atleast one task for taskType: FORK_JOIN taskName: {}",
+                    t.name
+                ),
+            ));
+        }
+        TaskKind::ForkDynamic => {
+            let simple = t.input_parameters.contains_key("forkTaskInputs");
+            let legacy = t.dynamic_fork_join_tasks_param.is_some();
+            let classic = t.dynamic_fork_tasks_param.is_some()
+                || t.dynamic_fork_tasks_input_param_name.is_some();
+            if simple {
+                // The simple form needs none of the other keys.
+            } else if legacy && classic {
+                out.push(("dynamicForkTasksParam", format!("dynamicForkJoinTasksParam or combination of dynamicForkTasksInputParamName and dynamicForkTasksParam cam be used for taskType: FORK_JOIN_DYNAMIC taskName: {}", t.name)));
+            } else if !legacy {
+                if t.dynamic_fork_tasks_param.is_none() {
+                    out.push((
+                        "dynamicForkTasksParam",
+                        required("dynamicForkTasksParam", t),
+                    ));
+                }
+                if t.dynamic_fork_tasks_input_param_name.is_none() {
+                    out.push((
+                        "dynamicForkTasksInputParamName",
+                        required("dynamicForkTasksInputParamName", t),
+                    ));
+                }
+            }
+        }
+        TaskKind::DoWhile => {
+            if t.loop_condition.is_none() {
+                out.push(("loopCondition", required("loopCondition", t)));
+            }
+            if t.loop_over.as_ref().is_none_or(|l| l.is_empty()) {
+                out.push(("loopOver", required("loopOver", t)));
+            }
+            if in_loop {
+                out.push((
+                    "type",
+                    format!(
+                        "DO_WHILE {} is inside another DO_WHILE: nested loops are not supported (use a SUB_WORKFLOW inside the loop)",
+                        t.task_reference_name
+                    ),
+                ));
+            }
+        }
+        TaskKind::Dynamic if t.dynamic_task_name_param.is_none() => {
+            out.push(("dynamicTaskNameParam", required("dynamicTaskNameParam", t)));
+        }
+        TaskKind::SubWorkflow if t.sub_workflow_param.is_none() => {
+            out.push(("subWorkflowParam", required("subWorkflowParam", t)));
+        }
+        TaskKind::Terminate => {
+            if t.optional {
+                out.push((
+                    "optional",
+                    format!("terminate task cannot be optional, taskName: {}", t.name),
+                ));
+            }
+            let status = t
+                .input_parameters
+                .get("terminationStatus")
+                .and_then(Value::as_str);
+            if !matches!(status, Some("COMPLETED" | "FAILED" | "TERMINATED")) {
+                out.push(("inputParameters.terminationStatus", format!("terminate task must have an terminationStatus parameter and must be set to COMPLETED or FAILED, taskName: {}", t.name)));
+            }
+        }
+        TaskKind::Plugin if t.task_type == "JSON_JQ_TRANSFORM" => {
+            let in_template = t
+                .task_definition
+                .as_ref()
+                .is_some_and(|d| d.input_template.contains_key("queryExpression"));
+            if !t.input_parameters.contains_key("queryExpression") && !in_template {
+                out.push((
+                    "inputParameters.queryExpression",
+                    required("inputParameters.queryExpression", t),
+                ));
+            }
+        }
+        _ => {}
+    }
+    out
 }
 
 pub fn task_def(def: &TaskDef) -> Vec<ValidationError> {

@@ -113,9 +113,23 @@ impl Engine {
     /// Embed the registered TaskDef of every task that does not carry one: the execution then
     /// keeps the retry and timeout rules it started with.
     pub async fn with_task_defs(&self, mut def: WorkflowDef) -> Result<WorkflowDef> {
-        for task in def.tasks.iter_mut().filter(|t| t.task_definition.is_none()) {
-            task.task_definition = self.store.task_def(&task.name).await?;
+        let mut names = std::collections::BTreeSet::new();
+        fermata_core::model::walk(&def.tasks, &mut |t| {
+            if t.task_definition.is_none() {
+                names.insert(t.name.clone());
+            }
+        });
+        let mut found = std::collections::HashMap::new();
+        for name in names {
+            if let Some(td) = self.store.task_def(&name).await? {
+                found.insert(name, td);
+            }
         }
+        fermata_core::model::walk_mut(&mut def.tasks, &mut |t| {
+            if t.task_definition.is_none() {
+                t.task_definition = found.get(&t.name).cloned();
+            }
+        });
         Ok(def)
     }
 }

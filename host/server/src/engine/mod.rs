@@ -10,11 +10,13 @@ mod locks;
 mod metadata;
 mod notify;
 mod ops;
+mod outbox;
 mod poll;
 mod reads;
+mod route;
 mod timers;
 
-pub use env::now_ms;
+pub use env::{PureRunner, now_ms};
 pub use notify::Notifier;
 pub use ops::{JSON, Op, Rendered, Reply};
 
@@ -31,8 +33,13 @@ use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
-/// How many times a change is re-applied when another host changed the execution first.
-const CONFLICT_RETRIES: usize = 8;
+/// How many times a change is re-applied when another host changed the execution first, or
+/// because the decision asked for definitions that had to be loaded first.
+const CONFLICT_RETRIES: usize = 16;
+
+/// Children started inside one commit, nested: deeper ones are created there and decided by
+/// the timer (a sub-workflow that starts itself would otherwise never end its commit).
+const MAX_INLINE_DEPTH: usize = 8;
 
 /// Who asked, for the signal log and idempotency.
 #[derive(Debug, Clone, Default)]
@@ -61,6 +68,7 @@ pub struct Engine {
     notifier: Notifier,
     /// Task types the host runs (plugins), besides SIMPLE.
     system_types: RwLock<HashSet<String>>,
+    pure: RwLock<Option<Arc<dyn PureRunner>>>,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -72,6 +80,7 @@ impl Engine {
             keys: Striped::new(256),
             notifier: Notifier::default(),
             system_types: RwLock::new(HashSet::new()),
+            pure: RwLock::new(None),
             shutdown,
         })
     }
@@ -92,8 +101,40 @@ impl Engine {
         &self.notifier
     }
 
+    /// Let decisions run pure plugins (INLINE, JSON_JQ_TRANSFORM, WAIT, ...) in place.
+    pub fn set_pure_runner(&self, runner: Arc<dyn PureRunner>) {
+        *self.pure.write().expect("pure runner poisoned") = Some(runner);
+    }
+
+    fn new_env(&self, now: i64) -> HostEnv {
+        HostEnv::new(now, self.pure.read().expect("pure runner poisoned").clone())
+    }
+
+    /// Load what the last decision asked for and did not find. True when anything was
+    /// missing: the decision must then be made again.
+    async fn fill(&self, env: &mut HostEnv) -> Result<bool> {
+        let missing = env.take_missing();
+        if missing.is_empty() {
+            return Ok(false);
+        }
+        for (name, version) in missing.workflow_defs {
+            let def = match self.store.workflow_def(&name, version).await? {
+                Some(def) => Some(self.with_task_defs(def).await?),
+                None => None,
+            };
+            env.with_def(&name, version, def);
+        }
+        for name in missing.task_defs {
+            let def = self.store.task_def(&name).await?;
+            env.with_task_def(&name, def);
+        }
+        Ok(true)
+    }
+
     /// Apply `op` to one execution as a signal from `call`.
     pub async fn signal(&self, workflow_id: &str, op: Op, call: &Call) -> Result<Reply> {
+        let target = self.route(workflow_id, &op).await?;
+        let workflow_id = target.as_str();
         match &call.idempotency_key {
             Some(key) => {
                 let _key = self.keys.lock(key).await;
@@ -129,6 +170,7 @@ impl Engine {
 
     async fn run(&self, workflow_id: &str, op: Op, call: Option<&Call>) -> Result<Reply> {
         let _execution = self.executions.lock(workflow_id).await;
+        let mut env = self.new_env(now_ms());
         for _ in 0..CONFLICT_RETRIES {
             let stored = match self.store.load(workflow_id).await {
                 Ok(Some(stored)) => stored,
@@ -143,7 +185,8 @@ impl Engine {
             };
             let mut wf = stored.workflow.clone();
             let now = now_ms();
-            let mut env = self.env_for(&wf, now).await?;
+            env.set_now(now);
+            self.preload(&wf, &mut env).await?;
             let applied = match op.event(&wf) {
                 Ok(Some(event)) => {
                     let event = self.resolve(event, &op, &wf).await?;
@@ -176,6 +219,12 @@ impl Engine {
                 commit.executions.push(stored.into_write(wf, wake));
             }
             self.add_effects(&mut commit, &mut wakes, workflow_id, effects, &mut env, 0)?;
+            if self.fill(&mut env).await? {
+                continue;
+            }
+            if let Op::Deliver { outbox_id, .. } = &op {
+                commit.delivered.push(*outbox_id);
+            }
             if let Some(call) = call.filter(|_| op.recorded()) {
                 let rendered = reply.render();
                 commit.signals.push(signal_record(
@@ -229,16 +278,19 @@ impl Engine {
         Ok(event)
     }
 
-    /// The decider's environment, with the failure workflow this execution names preloaded.
-    async fn env_for(&self, wf: &Workflow, now: i64) -> Result<HostEnv> {
-        let mut env = HostEnv::new(now);
+    /// Load the failure workflow this execution names before deciding it (most decisions
+    /// that need a definition need that one).
+    async fn preload(&self, wf: &Workflow, env: &mut HostEnv) -> Result<()> {
         if let Some((name, version)) = failure_workflow_target(wf)
-            && let Some(def) = self.store.workflow_def(&name, version).await?
+            && !env.has_def(&name, version)
         {
-            let def = self.with_task_defs(def).await?;
+            let def = match self.store.workflow_def(&name, version).await? {
+                Some(def) => Some(self.with_task_defs(def).await?),
+                None => None,
+            };
             env.with_def(&name, version, def);
         }
-        Ok(env)
+        Ok(())
     }
 
     /// Turn decider effects into store operations; started workflows are decided here and
@@ -280,7 +332,7 @@ impl Engine {
                         (task_id.clone(), l)
                     }));
                 }
-                Effect::StartWorkflow(new) if depth < 4 => {
+                Effect::StartWorkflow(new) if depth < MAX_INLINE_DEPTH => {
                     let (child, fx) = fermata_core::start(*new, env)?;
                     let id = child.workflow_id.clone();
                     let wake = next_wake(&child);
@@ -289,7 +341,18 @@ impl Engine {
                     self.add_effects(commit, wakes, &id, fx, env, depth + 1)?;
                 }
                 Effect::StartWorkflow(new) => {
-                    tracing::warn!(workflow = %new.definition.name, "failure workflows nested too deep; not started");
+                    let child = fermata_core::decider::create(*new, env)?;
+                    wakes.deadlines.push(now);
+                    commit
+                        .executions
+                        .push(ExecutionWrite::new(child, Some(now)));
+                }
+                Effect::Send(message) => {
+                    let body = serde_json::to_string(&message).map_err(|e| {
+                        Error::new(500, format!("a message could not be written: {e}"))
+                    })?;
+                    commit.messages.push((message.to, body));
+                    wakes.messages = true;
                 }
             }
         }
@@ -306,6 +369,9 @@ impl Engine {
         }
         if wakes.events {
             self.notifier.events_published();
+        }
+        if wakes.messages {
+            self.notifier.messages_sent();
         }
         if let Some(at) = wakes.deadlines.into_iter().min() {
             self.notifier.deadline(at);
@@ -436,15 +502,22 @@ impl Engine {
             parent_workflow_id: None,
             parent_workflow_task_id: None,
         };
-        let mut env = HostEnv::new(now);
-        let (wf, effects) = fermata_core::start(new, &mut env)?;
-        let id = wf.workflow_id.clone();
-        let mut commit = Commit::default();
-        let mut wakes = Wakes::default();
-        let wake = next_wake(&wf);
-        wakes.deadlines.extend(wake);
-        commit.executions.push(ExecutionWrite::new(wf, wake));
-        self.add_effects(&mut commit, &mut wakes, &id, effects, &mut env, 0)?;
+        let mut env = self.new_env(now);
+        let mut rounds = 0;
+        let (mut commit, wakes, id) = loop {
+            rounds += 1;
+            let (wf, effects) = fermata_core::start(new.clone(), &mut env)?;
+            let id = wf.workflow_id.clone();
+            let mut commit = Commit::default();
+            let mut wakes = Wakes::default();
+            let wake = next_wake(&wf);
+            wakes.deadlines.extend(wake);
+            commit.executions.push(ExecutionWrite::new(wf, wake));
+            self.add_effects(&mut commit, &mut wakes, &id, effects, &mut env, 0)?;
+            if !self.fill(&mut env).await? || rounds >= CONFLICT_RETRIES {
+                break (commit, wakes, id);
+            }
+        };
         let reply = Reply::Text(id.clone());
         let rendered = reply.render();
         // Who started an execution is its first signal.
@@ -517,6 +590,7 @@ struct Wakes {
     queues: HashSet<String>,
     deadlines: Vec<i64>,
     events: bool,
+    messages: bool,
 }
 
 /// Host-executed (system) tasks queue under this prefix.

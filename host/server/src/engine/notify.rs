@@ -14,6 +14,7 @@ pub struct Notifier {
     timer_at: AtomicI64,
     system: Notify,
     events: Notify,
+    messages: Notify,
 }
 
 impl Notifier {
@@ -78,6 +79,14 @@ impl Notifier {
 
     pub async fn events_woken(&self) {
         self.events.notified().await
+    }
+
+    pub fn messages_sent(&self) {
+        self.messages.notify_one();
+    }
+
+    pub async fn messages_woken(&self) {
+        self.messages.notified().await
     }
 }
 

@@ -3,7 +3,7 @@
 
 use crate::error::{Error, Result};
 use fermata_core::decider::{
-    OutputChange, PluginOutcome, TaskUpdate, blocked_wait_task, pending_task_by_ref,
+    Message, OutputChange, PluginOutcome, TaskUpdate, blocked_wait_task, pending_task_by_ref,
 };
 
 use fermata_core::model::{
@@ -66,6 +66,11 @@ pub enum Op {
         outcome: PluginOutcome,
         events: Vec<NewEvent>,
     },
+    /// A message from another execution, from the outbox row `outbox_id`.
+    Deliver {
+        outbox_id: i64,
+        message: Message,
+    },
 }
 
 impl Op {
@@ -86,6 +91,7 @@ impl Op {
             Op::Poll { .. } => "poll",
             Op::StartSystemTask { .. } => "start_system_task",
             Op::PluginFinished { .. } => "plugin_finished",
+            Op::Deliver { message, .. } => message.body.name(),
         }
     }
 
@@ -140,6 +146,9 @@ impl Op {
                 json!({"taskId": task_id, "workerId": worker_id})
             }
             Op::PluginFinished { task_id, .. } => json!({"taskId": task_id}),
+            Op::Deliver { message, .. } => {
+                json!({"from": message.from, "message": message.body})
+            }
         }
     }
 
@@ -166,6 +175,7 @@ impl Op {
             },
             Op::SkipTask { reference, request } => Event::SkipTask { reference, request },
             Op::ResetCallbacks => Event::ResetCallbacks,
+            Op::Deliver { message, .. } => Event::Deliver(message.body),
             Op::Decide => Event::Decide,
             Op::Poll { task_id, worker_id } => Event::TaskPolled { task_id, worker_id },
             Op::StartSystemTask { task_id, worker_id } => {

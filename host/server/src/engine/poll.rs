@@ -100,7 +100,9 @@ impl Engine {
         let Some(task) = self.store.task(&task_id).await? else {
             return Ok(None);
         };
-        let queue = queue_name(&task);
+        let Some(queue) = queue_name(&task) else {
+            return Ok(None);
+        };
         Ok(self.take(&queue, worker_id, 1).await?.pop())
     }
 }

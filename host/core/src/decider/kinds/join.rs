@@ -1,0 +1,120 @@
+//! JOIN (reference conductor-operators §2.3): open from the moment its fork is created, it
+//! completes once every task it joins on has ended, and fails as soon as one that matters
+//! failed. fermata evaluates it on every decide pass instead of polling it.
+
+use super::super::instance::{Placement, begin, build, finish, push};
+use super::{Decision, TaskKind, failed, kind_of, settled};
+use crate::model::{Json, Task, TaskStatus, Workflow, WorkflowTask};
+use serde_json::{Value, json};
+
+/// Create a JOIN (or EXCLUSIVE_JOIN), open. `computed`: the refs a dynamic fork created,
+/// which a dynamic JOIN joins on besides its own (raw) inputParameters.
+pub(super) fn create(
+    wf: &mut Workflow,
+    wt: &WorkflowTask,
+    at: Placement,
+    computed: Option<Vec<String>>,
+    d: &mut Decision,
+) {
+    let mut task = build(wf, wt, at, Json::new(), d.env);
+    let written = wt.join_on.clone().unwrap_or_default();
+    task.input_data = match computed {
+        Some(refs) => {
+            let mut input = wt.input_parameters.clone();
+            input.insert("joinOn".into(), json!(refs));
+            input
+        }
+        None => {
+            let mut input = Json::new();
+            input.insert("joinOn".into(), json!(written));
+            if kind_of(wt) == TaskKind::ExclusiveJoin {
+                input.insert(
+                    "defaultExclusiveJoinTask".into(),
+                    json!(wt.default_exclusive_join_task.clone().unwrap_or_default()),
+                );
+            }
+            input
+        }
+    };
+    begin(&mut task, d.env.now());
+    push(wf, task, d.fx);
+}
+
+/// The references a join waits for, with the iteration suffix when it sits in a loop.
+pub(super) fn refs(join: &Task, key: &str) -> Vec<String> {
+    let suffix = |r: &str| {
+        if join.iteration > 0 {
+            format!("{r}__{}", join.iteration)
+        } else {
+            r.to_string()
+        }
+    };
+    join.input_data
+        .get(key)
+        .and_then(Value::as_array)
+        .map(|refs| refs.iter().filter_map(Value::as_str).map(suffix).collect())
+        .unwrap_or_default()
+}
+
+pub(super) fn execute(wf: &mut Workflow, i: usize, now: i64) -> bool {
+    let refs = refs(&wf.tasks[i], "joinOn");
+    let found: Vec<(&String, Option<&Task>)> =
+        refs.iter().map(|r| (r, wf.last_task_by_ref(r))).collect();
+    let all_settled = found.iter().all(|(_, t)| t.is_some_and(settled));
+    let mut output = Json::new();
+    let mut failures: Vec<&Task> = Vec::new();
+    let mut with_errors = Vec::new();
+    for (reference, task) in &found {
+        let Some(task) = task else { continue };
+        if !task.output_data.is_empty() {
+            output.insert(
+                (*reference).clone(),
+                Value::Object(task.output_data.clone()),
+            );
+        }
+        if !settled(task) {
+            continue;
+        }
+        let wt = &task.workflow_task;
+        if failed(task) && !wt.optional && (!wt.permissive || all_settled) {
+            failures.push(task);
+        }
+        if task.status == TaskStatus::CompletedWithErrors {
+            with_errors.push(format!("{}/{}", task.task_def_name, task.task_id));
+        }
+    }
+    let verdict = if !failures.is_empty() {
+        let status = if failures.iter().all(|t| t.status == TaskStatus::Canceled) {
+            TaskStatus::Canceled
+        } else {
+            TaskStatus::Failed
+        };
+        let reasons: Vec<_> = failures
+            .iter()
+            .filter_map(|t| t.reason_for_incompletion.clone())
+            .collect();
+        Some((status, Some(reasons.join(" "))))
+    } else if all_settled && !with_errors.is_empty() {
+        Some((
+            TaskStatus::CompletedWithErrors,
+            Some(format!("{} completed with errors", with_errors.join(" "))),
+        ))
+    } else if all_settled {
+        Some((TaskStatus::Completed, None))
+    } else {
+        None
+    };
+    let join = &mut wf.tasks[i];
+    let mut changed = false;
+    if join.output_data != output {
+        join.output_data = output;
+        join.update_time = now;
+        changed = true;
+    }
+    if let Some((status, reason)) = verdict {
+        join.reason_for_incompletion = reason;
+        finish(join, status, now);
+        changed = true;
+    }
+    changed
+}

@@ -1,0 +1,287 @@
+//! One module per kind of task, as Conductor keeps one mapper and one system-task class per
+//! type. Each kind answers up to three questions: how it is created ([`schedule`]), what
+//! happens when a created task is due ([`start`]), and what an open operator does on each
+//! decide pass ([`execute`]). The decide loop and the signals only dispatch here.
+
+mod do_while;
+mod dynamic;
+mod exclusive_join;
+mod fork;
+mod fork_dynamic;
+mod join;
+pub(super) mod plugin;
+mod script;
+mod set_variable;
+mod start_workflow;
+pub(super) mod sub_workflow;
+mod switch;
+pub(super) mod terminate;
+
+use super::graph::{Graph, Next};
+use super::instance::{Placement, begin, build, finish, push, task_input};
+use super::{Effect, Env};
+use crate::model::{Json, Task, TaskStatus, Workflow, WorkflowTask};
+
+/// What kind of task a definition node is, and so who runs it.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TaskKind {
+    /// An external worker polls it from the queue named after the task definition.
+    Worker,
+    /// A plugin runs it (inside the decision when it is pure, else from `system:TYPE`).
+    Plugin,
+    Switch,
+    Decision,
+    Fork,
+    ForkDynamic,
+    Join,
+    ExclusiveJoin,
+    DoWhile,
+    SubWorkflow,
+    StartWorkflow,
+    Terminate,
+    SetVariable,
+    Noop,
+    /// Waits until a task update completes it.
+    Human,
+    Dynamic,
+}
+
+pub fn kind_of(wt: &WorkflowTask) -> TaskKind {
+    kind_of_type(&wt.task_type)
+}
+
+pub fn kind_of_type(task_type: &str) -> TaskKind {
+    match task_type.to_ascii_uppercase().as_str() {
+        "SIMPLE" => TaskKind::Worker,
+        "SWITCH" => TaskKind::Switch,
+        "DECISION" => TaskKind::Decision,
+        "FORK_JOIN" | "FORK" => TaskKind::Fork,
+        "FORK_JOIN_DYNAMIC" => TaskKind::ForkDynamic,
+        "JOIN" => TaskKind::Join,
+        "EXCLUSIVE_JOIN" => TaskKind::ExclusiveJoin,
+        "DO_WHILE" => TaskKind::DoWhile,
+        "SUB_WORKFLOW" => TaskKind::SubWorkflow,
+        "START_WORKFLOW" => TaskKind::StartWorkflow,
+        "TERMINATE" => TaskKind::Terminate,
+        "SET_VARIABLE" => TaskKind::SetVariable,
+        "NOOP" => TaskKind::Noop,
+        "HUMAN" => TaskKind::Human,
+        "DYNAMIC" => TaskKind::Dynamic,
+        _ => TaskKind::Plugin,
+    }
+}
+
+/// The task types the decider itself implements (besides SIMPLE and plugins).
+pub const OPERATOR_TYPES: [&str; 14] = [
+    "SWITCH",
+    "DECISION",
+    "FORK_JOIN",
+    "FORK_JOIN_DYNAMIC",
+    "JOIN",
+    "EXCLUSIVE_JOIN",
+    "DO_WHILE",
+    "SUB_WORKFLOW",
+    "START_WORKFLOW",
+    "TERMINATE",
+    "SET_VARIABLE",
+    "NOOP",
+    "HUMAN",
+    "DYNAMIC",
+];
+
+impl TaskKind {
+    /// Control-flow operators: never retried automatically, whatever a TaskDef says.
+    pub fn is_builtin(self) -> bool {
+        matches!(
+            self,
+            Self::Switch
+                | Self::Decision
+                | Self::Fork
+                | Self::ForkDynamic
+                | Self::Join
+                | Self::ExclusiveJoin
+                | Self::DoWhile
+        )
+    }
+}
+
+/// Queue of a task: `[domain:]defName` for workers (Conductor's naming, which pollers use),
+/// `system:TYPE` for plugin tasks so they never collide with a worker's name. Operators are
+/// not queued: the decider runs them.
+pub fn queue_name(task: &Task) -> Option<String> {
+    match kind_of(&task.workflow_task) {
+        TaskKind::Worker => Some(match &task.domain {
+            Some(domain) => format!("{domain}:{}", task.task_def_name),
+            None => task.task_def_name.clone(),
+        }),
+        TaskKind::Plugin => Some(format!("system:{}", task.task_type)),
+        _ => None,
+    }
+}
+
+/// Whether a host-side run (a plugin's or a child workflow's) keeps the task IN_PROGRESS
+/// until something completes it: `asyncComplete` from the task input when present, else
+/// from the workflow task. A sub-workflow always waits for its child.
+pub fn async_complete(task: &Task) -> bool {
+    kind_of(&task.workflow_task) == TaskKind::SubWorkflow
+        || task
+            .input_data
+            .get("asyncComplete")
+            .and_then(|v| v.as_bool())
+            .unwrap_or(task.workflow_task.async_complete)
+}
+
+/// The decider's working context for one decision: the world, the effects it produces, and
+/// the definition tree of the execution.
+pub(super) struct Decision<'a> {
+    pub env: &'a mut dyn Env,
+    pub fx: &'a mut Vec<Effect>,
+    pub graph: &'a Graph<'a>,
+}
+
+/// Why the workflow cannot go on (Conductor's TerminateWorkflowException): it fails with
+/// this reason.
+#[derive(Debug, Clone, PartialEq)]
+pub(super) struct Fatal(pub String);
+
+pub(super) fn is_skipped(wf: &Workflow, reference: &str) -> bool {
+    wf.tasks
+        .iter()
+        .any(|t| t.reference_task_name == reference && t.status == TaskStatus::Skipped)
+}
+
+/// Create the task(s) for definition node `wt`. A node already present (and not superseded by
+/// a retry) is not created twice; a node skipped ahead of time hands over to its successor.
+pub(super) fn schedule(
+    wf: &mut Workflow,
+    wt: &WorkflowTask,
+    at: Placement,
+    d: &mut Decision,
+) -> Result<(), Fatal> {
+    let reference = at.reference(&wt.task_reference_name);
+    if is_skipped(wf, &wt.task_reference_name) {
+        return match d.graph.next(&wt.task_reference_name) {
+            Next::Task(next) => schedule(wf, next, at, d),
+            _ => Ok(()),
+        };
+    }
+    if wf
+        .tasks
+        .iter()
+        .any(|t| t.reference_task_name == reference && !t.retried)
+    {
+        return Ok(());
+    }
+    match kind_of(wt) {
+        TaskKind::Switch | TaskKind::Decision => switch::schedule(wf, wt, at, d),
+        TaskKind::Fork => fork::schedule(wf, wt, at, d),
+        TaskKind::ForkDynamic => fork_dynamic::schedule(wf, wt, at, d),
+        TaskKind::DoWhile => do_while::schedule(wf, wt, at, d),
+        TaskKind::Dynamic => dynamic::schedule(wf, wt, at, d),
+        TaskKind::SubWorkflow => sub_workflow::schedule(wf, wt, at, d),
+        TaskKind::Join | TaskKind::ExclusiveJoin => {
+            join::create(wf, wt, at, None, d);
+            Ok(())
+        }
+        kind => {
+            let mut task = build(wf, wt, at, Json::new(), d.env);
+            // NOOP's mapper takes no input (Conductor).
+            if kind != TaskKind::Noop {
+                task.input_data = task_input(wf, wt, &task.task_id);
+            }
+            push(wf, task, d.fx);
+            Ok(())
+        }
+    }
+}
+
+/// A created task is due (its start delay has passed): the kinds the decider runs begin
+/// here. True when the task changed.
+pub(super) fn start(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<bool, Fatal> {
+    let now = d.env.now();
+    let task = &mut wf.tasks[i];
+    match kind_of(&task.workflow_task) {
+        TaskKind::Plugin => Ok(plugin::run_inline(task, d)),
+        TaskKind::SubWorkflow => sub_workflow::start(wf, i, d),
+        TaskKind::StartWorkflow => Ok(start_workflow::start(wf, i, d)),
+        TaskKind::Terminate => {
+            terminate::start(task, now);
+            Ok(true)
+        }
+        TaskKind::SetVariable => {
+            set_variable::start(wf, i, now);
+            Ok(true)
+        }
+        TaskKind::Noop => {
+            finish(task, TaskStatus::Completed, now);
+            Ok(true)
+        }
+        TaskKind::Human => {
+            begin(task, now);
+            Ok(true)
+        }
+        TaskKind::Join | TaskKind::ExclusiveJoin | TaskKind::DoWhile => {
+            // Reset by a rerun: an operator is open while it waits, never queued.
+            begin(task, now);
+            Ok(true)
+        }
+        _ => Ok(false),
+    }
+}
+
+/// An open operator, on each decide pass. True when it changed.
+pub(super) fn execute(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<bool, Fatal> {
+    match kind_of(&wf.tasks[i].workflow_task) {
+        TaskKind::Join => Ok(join::execute(wf, i, d.env.now())),
+        TaskKind::ExclusiveJoin => Ok(exclusive_join::execute(wf, i, d.env.now())),
+        TaskKind::DoWhile => do_while::execute(wf, i, d),
+        _ => Ok(false),
+    }
+}
+
+/// What a task that has run hands on to: nothing for operators that scheduled their
+/// children themselves, else the graph's next node.
+pub(super) fn successors(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<(), Fatal> {
+    let task = &wf.tasks[i];
+    let kind = kind_of(&task.workflow_task);
+    match kind {
+        TaskKind::Fork | TaskKind::ForkDynamic | TaskKind::Terminate => return Ok(()),
+        TaskKind::Switch | TaskKind::Decision if switch::has_children(task) => return Ok(()),
+        _ => {}
+    }
+    // The task after a loop is outside it; anything else stays in the iteration it is in.
+    let at = Placement {
+        iteration: if kind == TaskKind::DoWhile {
+            0
+        } else {
+            task.iteration
+        },
+        retry_count: 0,
+    };
+    let reference = task.base_reference().to_string();
+    match d.graph.next(&reference) {
+        Next::Task(next) => schedule(wf, next, at, d),
+        Next::LoopEnd | Next::BranchEnd | Next::End => Ok(()),
+    }
+}
+
+/// Time the decider waits for `task` to be due, if it is a kind the decider starts.
+pub(super) fn due_at(task: &Task) -> Option<i64> {
+    let decider_runs = !matches!(
+        kind_of(&task.workflow_task),
+        TaskKind::Worker | TaskKind::Plugin
+    );
+    (decider_runs && task.status == TaskStatus::Scheduled)
+        .then(|| super::timeouts::after(task.scheduled_time, task.callback_after_seconds.max(0)))
+}
+
+/// Ended without success, whatever the reason.
+pub(super) fn failed(task: &Task) -> bool {
+    task.status.is_terminal() && !task.status.is_successful()
+}
+
+/// Whether the decider has dealt with this ended task: an unsuccessful one may still be
+/// retried or turned into COMPLETED_WITH_ERRORS, so joins and loops wait for that.
+pub(super) fn settled(task: &Task) -> bool {
+    task.status.is_terminal() && (task.executed || task.status.is_successful())
+}

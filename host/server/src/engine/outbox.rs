@@ -1,0 +1,88 @@
+//! Delivery of messages between executions (a child's end, a parent's terminate, a revived
+//! child). Each message was written in the commit that caused it; here it is applied to its
+//! receiver under the receiver's lock, in the same commit that deletes it, so it takes
+//! effect exactly once even across crashes.
+
+use super::{Call, Engine, Op};
+use fermata_core::decider::Message;
+use fermata_store::{Commit, OutboxRow};
+use std::sync::Arc;
+use std::time::Duration;
+
+const BATCH: u32 = 256;
+/// Messages are announced when written; this also finds those written before a restart.
+const RECHECK: Duration = Duration::from_secs(1);
+
+impl Engine {
+    pub async fn run_outbox(self: Arc<Self>) {
+        let mut shutdown = self.shutdown.clone();
+        loop {
+            if *shutdown.borrow() {
+                return;
+            }
+            let full = match self.store.pending_messages(BATCH).await {
+                Ok(rows) => {
+                    let full = rows.len() as u32 == BATCH;
+                    for row in rows {
+                        self.deliver(row).await;
+                    }
+                    full
+                }
+                Err(e) => {
+                    tracing::warn!(error = %e, "reading the outbox failed");
+                    false
+                }
+            };
+            if full {
+                continue;
+            }
+            tokio::select! {
+                _ = self.notifier.messages_woken() => {}
+                _ = tokio::time::sleep(RECHECK) => {}
+                _ = shutdown.changed() => {}
+            }
+        }
+    }
+
+    async fn deliver(&self, row: OutboxRow) {
+        let message: Message = match serde_json::from_str(&row.body) {
+            Ok(m) => m,
+            Err(e) => {
+                tracing::error!(id = row.id, error = %e, "an unreadable message is dropped");
+                return self.drop_message(row.id).await;
+            }
+        };
+        let call = Call {
+            caller: Some(format!("workflow {}", message.from)),
+            idempotency_key: None,
+            fingerprint: format!("message {}", row.id),
+        };
+        let to = row.to_workflow_id.clone();
+        let op = Op::Deliver {
+            outbox_id: row.id,
+            message,
+        };
+        match self.run(&to, op, Some(&call)).await {
+            Ok(_) => {}
+            // The receiver is gone (removed): nobody is left to tell.
+            Err(e) if e.status == 404 => self.drop_message(row.id).await,
+            Err(e) if e.persistent() => {
+                self.set_aside(&to, &e).await;
+                self.drop_message(row.id).await;
+            }
+            Err(e) => {
+                tracing::warn!(workflow = %to, error = %e, "delivering a message failed; it is retried")
+            }
+        }
+    }
+
+    async fn drop_message(&self, id: i64) {
+        let commit = Commit {
+            delivered: vec![id],
+            ..Default::default()
+        };
+        if let Err(e) = self.store.commit(commit).await {
+            tracing::warn!(id, error = %e, "could not drop a message");
+        }
+    }
+}
