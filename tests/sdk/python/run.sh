@@ -3,9 +3,12 @@
 #
 #   tests/sdk/python/run.sh [extra pytest args...]
 #
+# Runs this directory's suite, then conductor-python's own integration tests (upstream/run.sh).
+#
 # FERMATA_BIN    server binary to test      (default: <repo>/target/debug/fermata)
 # FERMATA_VENV   virtualenv for the SDK     (default: <repo>/target/sdk-venv; created if missing)
 # PYTHON         interpreter for the venv   (default: python3)
+# FERMATA_SDK_UPSTREAM=0   skip the SDK's own integration tests (upstream/)
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -27,4 +30,16 @@ fi
 
 cd "$here"
 export PYTHONDONTWRITEBYTECODE=1
-exec "$venv/bin/python" -m pytest -q "$@"
+export FERMATA_VENV="$venv"
+status=0
+"$venv/bin/python" -m pytest -q "$@" || status=$?
+
+# Then the SDK's own integration tests, vendored unmodified (upstream/README.md), on a server of
+# their own in a loopback-only network namespace. Extra arguments go to the suite above only;
+# FERMATA_SDK_UPSTREAM=0 skips this part.
+if [[ "${FERMATA_SDK_UPSTREAM:-1}" != 0 ]]; then
+    echo
+    echo "==== conductor-python's own integration tests (upstream/)"
+    "$here/upstream/run.sh" || { rc=$?; (( status != 0 )) || status=$rc; }
+fi
+exit "$status"
