@@ -7,65 +7,71 @@ use crate::limits::{MAX_DERIVED_BYTES, MAX_EXPRESSION_NESTING, MAX_PATH_NESTING,
 use crate::model::{Json, Task, Workflow};
 use serde_json::{Map, Value, json};
 use serde_json_path::JsonPath;
-use std::cell::Cell;
+use std::borrow::Cow;
+use std::cell::{Cell, OnceCell};
 
 /// The names an expression can reach: `workflow` plus one entry per task reference.
-pub struct Scope {
-    doc: Value,
+///
+/// Over a workflow the document is built on demand: a path that starts with a name gets a
+/// document holding only that name's entry, so evaluating an input costs what it reads, not
+/// the size of the whole execution (a loop of many iterations would otherwise be quadratic).
+pub struct Scope<'a> {
+    source: Source<'a>,
     /// Id of the task being created, for `${CPEWF_TASK_ID}`.
     task_id: Option<String>,
-    /// Bytes this scope may still copy out of `doc`: a definition that references a large
-    /// value many times (or `..*` over it) must not multiply it without bound.
+    /// Bytes this scope may still copy out of the document: a definition that references a
+    /// large value many times (or `..*` over it) must not multiply it without bound.
     budget: Cell<usize>,
 }
 
-impl Scope {
-    pub fn of(workflow: &Workflow) -> Scope {
-        let mut doc = Map::new();
-        doc.insert(
-            "workflow".into(),
-            json!({
-                "input": workflow.input,
-                "output": workflow.output,
-                "status": workflow.status,
-                "workflowId": workflow.workflow_id,
-                "parentWorkflowId": workflow.parent_workflow_id,
-                "parentWorkflowTaskId": workflow.parent_workflow_task_id,
-                "workflowType": workflow.workflow_name,
-                "version": workflow.workflow_version,
-                "correlationId": workflow.correlation_id,
-                "reasonForIncompletion": workflow.reason_for_incompletion,
-                "schemaVersion": workflow.workflow_definition.schema_version,
-                "variables": workflow.variables,
-                "createTime": workflow.create_time,
-            }),
-        );
-        // Later instances of a reference overwrite earlier ones: the last attempt wins, and a
-        // loop task is reachable under its reference without the `__N` suffix.
-        for task in &workflow.tasks {
-            let entry = task_entry(task);
-            doc.insert(task.base_reference().to_string(), entry.clone());
-            if task.base_reference() != task.reference_task_name {
-                doc.insert(task.reference_task_name.clone(), entry);
-            }
-        }
+enum Source<'a> {
+    Workflow {
+        workflow: &'a Workflow,
+        /// The whole document, for paths that do not start with a name.
+        whole: OnceCell<Value>,
+    },
+    Doc(Value),
+}
+
+impl<'a> Scope<'a> {
+    pub fn of(workflow: &'a Workflow) -> Scope<'a> {
         Scope {
-            doc: Value::Object(doc),
+            source: Source::Workflow {
+                workflow,
+                whole: OnceCell::new(),
+            },
             task_id: None,
             budget: Cell::new(MAX_DERIVED_BYTES),
         }
     }
 
     /// A scope over an arbitrary document, e.g. an event payload for event handlers.
-    pub fn over(doc: Value) -> Scope {
+    pub fn over(doc: Value) -> Scope<'static> {
         Scope {
-            doc,
+            source: Source::Doc(doc),
             task_id: None,
             budget: Cell::new(MAX_DERIVED_BYTES),
         }
     }
 
-    pub fn with_task_id(mut self, task_id: &str) -> Scope {
+    /// The document `expr` is evaluated against.
+    fn doc_for(&self, expr: &str) -> Cow<'_, Value> {
+        match &self.source {
+            Source::Doc(doc) => Cow::Borrowed(doc),
+            Source::Workflow { workflow, whole } => match root_name(expr) {
+                Some(name) => {
+                    let mut doc = Map::new();
+                    if let Some(entry) = entry_named(workflow, &name) {
+                        doc.insert(name, entry);
+                    }
+                    Cow::Owned(Value::Object(doc))
+                }
+                None => Cow::Borrowed(whole.get_or_init(|| document(workflow))),
+            },
+        }
+    }
+
+    pub fn with_task_id(mut self, task_id: &str) -> Scope<'a> {
         self.task_id = Some(task_id.to_string());
         self
     }
@@ -129,7 +135,8 @@ impl Scope {
         let Some(path) = compile(expr) else {
             return Value::Null;
         };
-        let nodes = path.query(&self.doc).all();
+        let doc = self.doc_for(expr);
+        let nodes = path.query(&doc).all();
         // Measure before copying, and stop measuring past the budget.
         let mut left = self.budget.get();
         for node in &nodes {
@@ -151,6 +158,73 @@ impl Scope {
             nodes.first().map_or(Value::Null, |v| (*v).clone())
         }
     }
+}
+
+fn workflow_entry(workflow: &Workflow) -> Value {
+    json!({
+        "input": workflow.input,
+        "output": workflow.output,
+        "status": workflow.status,
+        "workflowId": workflow.workflow_id,
+        "parentWorkflowId": workflow.parent_workflow_id,
+        "parentWorkflowTaskId": workflow.parent_workflow_task_id,
+        "workflowType": workflow.workflow_name,
+        "version": workflow.workflow_version,
+        "correlationId": workflow.correlation_id,
+        "reasonForIncompletion": workflow.reason_for_incompletion,
+        "schemaVersion": workflow.workflow_definition.schema_version,
+        "variables": workflow.variables,
+        "createTime": workflow.create_time,
+    })
+}
+
+/// The whole document. Later instances of a reference overwrite earlier ones: the last
+/// attempt wins, and a loop task is reachable under its reference without the `__N` suffix.
+fn document(workflow: &Workflow) -> Value {
+    let mut doc = Map::new();
+    doc.insert("workflow".into(), workflow_entry(workflow));
+    for task in &workflow.tasks {
+        let entry = task_entry(task);
+        doc.insert(task.base_reference().to_string(), entry.clone());
+        if task.base_reference() != task.reference_task_name {
+            doc.insert(task.reference_task_name.clone(), entry);
+        }
+    }
+    Value::Object(doc)
+}
+
+/// The entry `name` has in [`document`], built alone.
+fn entry_named(workflow: &Workflow, name: &str) -> Option<Value> {
+    let task = workflow
+        .tasks
+        .iter()
+        .rev()
+        .find(|t| t.reference_task_name == name || t.base_reference() == name);
+    match task {
+        Some(task) => Some(task_entry(task)),
+        None if name == "workflow" => Some(workflow_entry(workflow)),
+        None => None,
+    }
+}
+
+/// The member name a path starts with (`a` in `a.b`, `$.a[0]`, `$['a'].b`), when it starts
+/// with one: then only that entry of the document can matter.
+fn root_name(expr: &str) -> Option<String> {
+    let body = expr.strip_prefix('$').unwrap_or(expr);
+    let body = body.strip_prefix('.').unwrap_or(body);
+    if body.starts_with('.') || body.starts_with('*') {
+        return None;
+    }
+    if let Some(rest) = body.strip_prefix('[') {
+        let quote = rest.chars().next().filter(|c| *c == '\'' || *c == '"')?;
+        let inner = &rest[1..];
+        let end = inner.find(quote)?;
+        let name = &inner[..end];
+        return (!name.contains('\\')).then(|| name.to_string());
+    }
+    let end = body.find(['.', '[']).unwrap_or(body.len());
+    let name = &body[..end];
+    (!name.is_empty() && !name.contains(['*', '?', '(', ' ', '\'', '"'])).then(|| name.to_string())
 }
 
 fn task_entry(task: &Task) -> Value {
@@ -376,7 +450,7 @@ fn flush(text: &mut Vec<u8>, parts: &mut Vec<Part>) {
 mod tests {
     use super::*;
 
-    fn scope() -> Scope {
+    fn scope() -> Scope<'static> {
         Scope::over(json!({
             "workflow": {"input": {"orderId": 42, "name": "ann", "key": "name", "nested": {"a": [1, 2]}},
                          "variables": {"count": 3}},
@@ -387,6 +461,17 @@ mod tests {
 
     fn eval(v: Value) -> Value {
         scope().eval(&v)
+    }
+
+    #[test]
+    fn a_path_names_the_one_entry_it_reads() {
+        assert_eq!(root_name("t1.output.a").as_deref(), Some("t1"));
+        assert_eq!(root_name("$.workflow.input").as_deref(), Some("workflow"));
+        assert_eq!(root_name("$['my task'].output").as_deref(), Some("my task"));
+        assert_eq!(root_name("t[0]").as_deref(), Some("t"));
+        assert_eq!(root_name("$..output"), None);
+        assert_eq!(root_name("$.*"), None);
+        assert_eq!(root_name("$[?(@.x)]"), None);
     }
 
     #[test]

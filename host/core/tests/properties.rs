@@ -47,7 +47,7 @@ fn json_value() -> impl Strategy<Value = Value> {
     })
 }
 
-fn scope() -> Scope {
+fn scope() -> Scope<'static> {
     Scope::over(json!({
         "workflow": {"input": {"a": [1, {"a": 2}], "k": "a", "deep": {"a": {"a": {"a": 3}}}}},
         "t": {"output": {"a": "x"}},

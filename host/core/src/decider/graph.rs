@@ -13,6 +13,8 @@ struct Node<'a> {
     index: usize,
     /// The operator whose case, branch or body holds this task (`None` at the top level).
     parent: Option<&'a WorkflowTask>,
+    /// Which of the parent's lists (case, fork branch) holds it.
+    list_index: usize,
 }
 
 /// What follows a task once it has run.
@@ -35,7 +37,7 @@ pub(super) struct Graph<'a> {
 impl<'a> Graph<'a> {
     pub fn of(def: &'a WorkflowDef) -> Graph<'a> {
         let mut nodes = HashMap::new();
-        index(&def.tasks, None, &mut nodes);
+        index(&def.tasks, None, 0, &mut nodes);
         Graph { def, nodes }
     }
 
@@ -74,6 +76,28 @@ impl<'a> Graph<'a> {
         }
     }
 
+    /// The FORK_JOINs holding `reference`, innermost first, each with the branch it is in.
+    pub fn forks_around(&self, reference: &str) -> Vec<(&'a WorkflowTask, usize)> {
+        let mut out = Vec::new();
+        let mut at = self.nodes.get(reference);
+        while let Some(node) = at {
+            let Some(parent) = node.parent else { break };
+            if kind_of(parent) == TaskKind::Fork {
+                out.push((parent, node.list_index));
+            }
+            at = self.nodes.get(parent.task_reference_name.as_str());
+        }
+        out
+    }
+
+    /// The branch of fork `fork` that holds `reference`, if it is inside the fork.
+    pub fn branch_in(&self, fork: &str, reference: &str) -> Option<usize> {
+        self.forks_around(reference)
+            .into_iter()
+            .find(|(f, _)| f.task_reference_name == fork)
+            .map(|(_, b)| b)
+    }
+
     /// Whether `reference` sits somewhere inside `container`.
     pub fn inside(&self, container: &str, reference: &str) -> bool {
         let mut at = self.nodes.get(reference);
@@ -91,6 +115,7 @@ impl<'a> Graph<'a> {
 fn index<'a>(
     list: &'a [WorkflowTask],
     parent: Option<&'a WorkflowTask>,
+    list_index: usize,
     nodes: &mut HashMap<&'a str, Node<'a>>,
 ) {
     for (i, task) in list.iter().enumerate() {
@@ -101,9 +126,10 @@ fn index<'a>(
                 list,
                 index: i,
                 parent,
+                list_index,
             });
-        for children in task.children() {
-            index(children, Some(task), nodes);
+        for (n, children) in task.children().enumerate() {
+            index(children, Some(task), n, nodes);
         }
     }
 }
@@ -161,6 +187,9 @@ mod tests {
         let def = def();
         let g = Graph::of(&def);
         assert!(g.inside("l", "g"));
+        assert_eq!(g.branch_in("f", "e"), Some(1));
+        assert_eq!(g.forks_around("d")[0].0.task_reference_name, "f");
+        assert!(g.forks_around("b").is_empty());
         assert!(g.inside("s", "c"));
         assert!(!g.inside("s", "d"));
     }

@@ -12,7 +12,7 @@ use super::retry::new_attempt;
 use super::{Effect, EngineError, Env};
 use crate::model::{
     Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskStatus, Workflow, WorkflowDef,
-    WorkflowStatus,
+    WorkflowStatus, strip_iteration,
 };
 use std::collections::BTreeMap;
 
@@ -153,15 +153,42 @@ pub(super) fn rerun(
         };
         (t.workflow_task.clone(), placement)
     });
-    for task in wf
-        .tasks
-        .iter()
-        .filter(|t| t.seq > from_seq || (recreate && t.task_id == from_id))
-    {
+    // Inside a fork, the other branches and the JOIN stay: only what follows the rerun task
+    // in its own branch (and what came after the JOIN) is removed. Conductor removes every
+    // task created after it, sibling branches included, and its JOIN then waits forever.
+    let def = wf.workflow_definition.clone();
+    let graph = Graph::of(&def);
+    let forks = graph.forks_around(strip_iteration(&from_ref));
+    let keep_beside = |t: &Task| {
+        forks.iter().any(|(fork, branch)| {
+            let join = graph
+                .following(&fork.task_reference_name)
+                .map(|j| j.task_reference_name.as_str());
+            join == Some(t.base_reference())
+                || graph
+                    .branch_in(&fork.task_reference_name, t.base_reference())
+                    .is_some_and(|b| b != *branch)
+        })
+    };
+    let removed =
+        |t: &Task| (t.seq > from_seq && !keep_beside(t)) || (recreate && t.task_id == from_id);
+    for task in wf.tasks.iter().filter(|t| removed(t)) {
         dequeue(task, fx);
     }
-    wf.tasks
-        .retain(|t| t.seq < from_seq || (t.seq == from_seq && !(recreate && t.task_id == from_id)));
+    wf.tasks.retain(|t| !removed(t));
+    for task in wf.tasks.iter_mut().filter(|t| {
+        forks.iter().any(|(fork, _)| {
+            graph
+                .following(&fork.task_reference_name)
+                .map(|j| j.task_reference_name.as_str())
+                == Some(t.base_reference())
+        })
+    }) {
+        begin(task, now);
+        task.end_time = 0;
+        task.executed = false;
+        task.reason_for_incompletion = None;
+    }
     for task in wf.tasks.iter_mut() {
         let is_from = task.task_id == from_id;
         let reopen = is_from
@@ -196,8 +223,6 @@ pub(super) fn rerun(
         }
     }
     if let Some((wt, placement)) = recreated {
-        let def = wf.workflow_definition.clone();
-        let graph = Graph::of(&def);
         let mut d = Decision {
             env: &mut *env,
             fx: &mut *fx,

@@ -1,4 +1,8 @@
-//! Decider rules, one test per rule of reference §2, §3, §5 and §7, without I/O.
+//! Decider rules, one test per rule of reference §2, §3, §5 and §7, without I/O. The
+//! operators and sub-workflows (conductor-operators §17) are in `operators` and `subflows`.
+
+mod operators;
+mod subflows;
 
 use super::*;
 use crate::model::{TaskDef, TaskStatus, WorkflowStatus};
@@ -9,6 +13,8 @@ struct TestEnv {
     now: i64,
     next: u32,
     defs: HashMap<String, WorkflowDef>,
+    /// The stand-in for the INLINE plugin: expression text → its value for an input.
+    scripts: HashMap<&'static str, fn(&Json) -> Value>,
 }
 
 impl TestEnv {
@@ -17,6 +23,7 @@ impl TestEnv {
             now: 1_000_000,
             next: 0,
             defs: HashMap::new(),
+            scripts: HashMap::new(),
         }
     }
     fn advance(&mut self, seconds: i64) {
@@ -37,6 +44,28 @@ impl Env for TestEnv {
     }
     fn workflow_def(&self, name: &str, _version: Option<i32>) -> Option<WorkflowDef> {
         self.defs.get(name).cloned()
+    }
+    /// INLINE runs the registered stand-in scripts.
+    fn run_pure(&mut self, call: PureCall<'_>) -> Option<PluginOutcome> {
+        match call.task_type {
+            "INLINE" => {
+                let expression = call.input.get("expression")?.as_str()?;
+                Some(match self.scripts.get(expression) {
+                    Some(script) => PluginOutcome::Completed(
+                        json!({"result": script(call.input)})
+                            .as_object()
+                            .cloned()
+                            .unwrap_or_default(),
+                    ),
+                    None => PluginOutcome::Failed {
+                        reason: format!("Error evaluating the script `{expression}`"),
+                        output: Json::new(),
+                        terminal: true,
+                    },
+                })
+            }
+            _ => None,
+        }
     }
 }
 
