@@ -99,6 +99,42 @@ export async function registerFlow(name, refs, { version = 1, description } = {}
   });
 }
 
+/** Register a workflow definition (overwriting), with a task definition for each SIMPLE task
+ *  in it, nested ones included (no retries, so failures do not auto-retry). */
+export async function define(def) {
+  const names = [];
+  const walk = (tasks) => {
+    for (const t of tasks || []) {
+      if ((t.type || 'SIMPLE') === 'SIMPLE') names.push(t.name);
+      for (const branch of Object.values(t.decisionCases || {})) walk(branch);
+      walk(t.defaultCase);
+      for (const branch of t.forkTasks || []) walk(branch);
+      walk(t.loopOver);
+    }
+  };
+  walk(def.tasks);
+  if (names.length) {
+    await api('POST', '/metadata/taskdefs', [...new Set(names)].map((name) => ({ name, retryCount: 0, timeoutSeconds: 0, responseTimeoutSeconds: 3600 })));
+  }
+  await api('POST', '/metadata/workflow?overwrite=true', { version: 1, schemaVersion: 2, restartable: true, ...def });
+}
+
+/** Wait for the live (not yet terminal) task whose reference is `ref` or `ref__N`; answers it. */
+export function liveTask(id, ref) {
+  const terminal = new Set(['COMPLETED', 'COMPLETED_WITH_ERRORS', 'FAILED', 'FAILED_WITH_TERMINAL_ERROR', 'TIMED_OUT', 'CANCELED', 'SKIPPED']);
+  return eventually(
+    async () => (await workflow(id)).tasks.find((t) => t.referenceTaskName.replace(/__\d+$/, '') === ref && !terminal.has(t.status)),
+    { message: `a live task ${ref} in ${id}` },
+  );
+}
+
+/** Complete the live task `ref` (inside a loop: its current `ref__N`); answers its full ref. */
+export async function completeLive(id, ref, output = {}) {
+  const task = await liveTask(id, ref);
+  await completeTask(id, task.referenceTaskName, output);
+  return task.referenceTaskName;
+}
+
 /** Headless Debian Chromium with a fresh profile; every page's script errors are collected. */
 export async function launch() {
   mkdirSync(OUT, { recursive: true });

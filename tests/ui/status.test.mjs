@@ -1,6 +1,7 @@
 // Unit tests of the UI's status rules (host/server/ui/lib/status.js): which actions a status
 // offers and the "why it waits" sentences, for task types the server may not run yet (WAIT,
-// HUMAN, HTTP with asyncComplete, plugin types). No browser needed.
+// HUMAN, HTTP with asyncComplete, plugin types, JOIN, DO_WHILE, sub-workflows nested in
+// sub-workflows). No browser needed.
 import assert from 'node:assert/strict';
 import { readFileSync } from 'node:fs';
 import { dirname, join } from 'node:path';
@@ -21,7 +22,8 @@ function text(parts) {
       if (typeof p === 'string') return p;
       if (p.code !== undefined) return `\`${p.code}\``;
       if (p.time !== undefined) return `@${new Date(p.time).toISOString().slice(11, 19)}`;
-      if (p.task !== undefined) return `[update ${p.task}]`;
+      if (p.task !== undefined) return p.workflowId ? `[update ${p.task} in ${p.workflowId}]` : `[update ${p.task}]`;
+      if (p.workflow !== undefined) return `<${p.text}>`;
       if (p.duration !== undefined) return `${p.prefix || ''}${p.duration}ms`;
       return '';
     })
@@ -29,8 +31,8 @@ function text(parts) {
     .trim();
 }
 
-const explain = (wf, signals = []) => {
-  const r = status.explain({ tasks: [], ...wf }, signals);
+const explain = (wf, signals = [], children = new Map()) => {
+  const r = status.explain({ tasks: [], ...wf }, signals, children);
   return { kind: r.kind, title: r.title, text: r.sentences.map(text) };
 };
 
@@ -120,5 +122,62 @@ test('ended: terminated by whom, failed with which task', () => {
 test('running with nothing pending', () => {
   assert.deepEqual(explain({ status: 'RUNNING', tasks: [task({ referenceTaskName: 'a', status: 'COMPLETED' })] }).text, [
     'No task is pending: the engine is deciding the next step.',
+  ]);
+});
+
+const subTask = (ref, childId, fields = {}) =>
+  task({ taskType: 'SUB_WORKFLOW', taskDefName: 'child', referenceTaskName: ref, status: 'IN_PROGRESS', startTime: T0, subWorkflowId: childId, outputData: { subWorkflowId: childId }, workflowTask: { type: 'SUB_WORKFLOW', subWorkflowParam: { name: 'child' } }, ...fields });
+const worker = (ref, fields = {}) => task({ taskType: `${ref}_def`, taskDefName: `${ref}_def`, referenceTaskName: ref, status: 'SCHEDULED', workflowTask: { type: 'SIMPLE' }, ...fields });
+
+test('a waiting sub-workflow is explained by what waits inside its child, two levels down', () => {
+  const leaf = { workflowId: 'leaf-id', workflowName: 'leaf', status: 'RUNNING', tasks: [worker('inner')] };
+  const mid = { workflowId: 'mid-id', workflowName: 'mid', status: 'RUNNING', tasks: [subTask('sub2', 'leaf-id')] };
+  const children = new Map([['mid-id', mid], ['leaf-id', leaf]]);
+  const r = explain({ status: 'RUNNING', tasks: [subTask('sub', 'mid-id')] }, [], children);
+  assert.equal(r.kind, 'waiting');
+  assert.deepEqual(r.text, [
+    'SUB_WORKFLOW task `sub` waits for its child workflow <mid> (running): SUB_WORKFLOW task `sub2` waits for its child workflow <leaf> (running): ' +
+      'task `inner` waits for a worker to poll task type `inner_def` since @10:42:00. [update inner in leaf-id]',
+  ]);
+  // A child with two waiting tasks (a fork) gives a sentence for each.
+  const forked = { ...leaf, tasks: [worker('left'), worker('right')] };
+  const two = explain({ status: 'RUNNING', tasks: [subTask('sub2', 'leaf-id')] }, [], new Map([['leaf-id', forked]]));
+  assert.equal(two.text.length, 2);
+  assert.match(two.text[1], /: task `right` waits for a worker .* \[update right in leaf-id\]$/);
+});
+
+test('a sub-workflow whose child is not loaded, not started, or paused', () => {
+  const unknown = explain({ status: 'RUNNING', tasks: [subTask('sub', 'c-1')] });
+  assert.deepEqual(unknown.text, ['SUB_WORKFLOW task `sub` waits for its child workflow <child> to finish since @10:42:00.']);
+  const queued = explain({ status: 'RUNNING', tasks: [subTask('sub', null, { status: 'SCHEDULED', outputData: {}, inputData: { subWorkflowName: 'billing' } })] });
+  assert.deepEqual(queued, { kind: 'running', title: 'What it is doing', text: ['SUB_WORKFLOW task `sub` is queued to start its child workflow `billing` since @10:42:00.'] });
+  const paused = { workflowId: 'c-1', workflowName: 'child', status: 'PAUSED', updateTime: T0, tasks: [] };
+  const r = explain({ status: 'RUNNING', tasks: [subTask('sub', 'c-1')] }, [], new Map([['c-1', paused]]));
+  assert.equal(r.kind, 'waiting');
+  assert.deepEqual(r.text, ['SUB_WORKFLOW task `sub` waits for its child workflow <child> (paused): paused since @10:42:00. Nothing new is scheduled until it is resumed.']);
+});
+
+test('JOIN and DO_WHILE say what they wait for, without an Update task button', () => {
+  const tasks = [
+    task({ seq: 1, taskType: 'FORK', taskDefName: 'FORK', referenceTaskName: 'fork', status: 'COMPLETED', workflowTask: { type: 'FORK_JOIN' } }),
+    worker('a', { seq: 2, status: 'COMPLETED' }),
+    worker('b', { seq: 3 }),
+    task({ seq: 4, taskType: 'JOIN', taskDefName: 'JOIN', referenceTaskName: 'join', status: 'IN_PROGRESS', inputData: { joinOn: ['a', 'b'] }, workflowTask: { type: 'JOIN' } }),
+  ];
+  assert.deepEqual(explain({ status: 'RUNNING', tasks }).text, [
+    'Task `b` waits for a worker to poll task type `b_def` since @10:42:00. [update b]',
+    'JOIN task `join` waits for `b` to finish.',
+  ]);
+  // Inside a loop the JOIN of iteration 2 looks at iteration 2's tasks only.
+  const inLoop = [
+    task({ seq: 1, taskType: 'DO_WHILE', taskDefName: 'loop', referenceTaskName: 'loop', status: 'IN_PROGRESS', iteration: 2, workflowTask: { type: 'DO_WHILE' } }),
+    worker('a__1', { seq: 2, status: 'COMPLETED', iteration: 1 }),
+    worker('a__2', { seq: 3, iteration: 2 }),
+    task({ seq: 4, taskType: 'JOIN', taskDefName: 'JOIN', referenceTaskName: 'join__2', status: 'IN_PROGRESS', iteration: 2, inputData: { joinOn: ['a'] }, workflowTask: { type: 'JOIN' } }),
+  ];
+  assert.deepEqual(explain({ status: 'RUNNING', tasks: inLoop }).text, [
+    "DO_WHILE task `loop` is in iteration 2; its condition is checked when the iteration's tasks are done.",
+    'Task `a__2` waits for a worker to poll task type `a__2_def` since @10:42:00. [update a__2]',
+    'JOIN task `join__2` waits for `a` to finish.',
   ]);
 });

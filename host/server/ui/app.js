@@ -59,8 +59,9 @@ function route() {
 document.addEventListener('click', (e) => {
   if (e.defaultPrevented || e.button !== 0 || e.metaKey || e.ctrlKey || e.shiftKey || e.altKey) return;
   const a = e.target.closest('a[href]');
-  if (!a || a.target || a.hasAttribute('download')) return;
-  const url = new URL(a.href, window.location.href);
+  // Attributes, not properties: an SVG <a> (the picture's child links) has no string `href`.
+  if (!a || a.getAttribute('target') || a.hasAttribute('download')) return;
+  const url = new URL(a.getAttribute('href'), window.location.href);
   if (url.origin !== window.location.origin || !url.pathname.startsWith('/ui')) return;
   e.preventDefault();
   navigate(url.pathname + url.search + url.hash);

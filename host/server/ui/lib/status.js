@@ -1,7 +1,8 @@
 // What statuses mean: which are terminal, which actions a workflow's status allows, and why
 // an execution waits, in words. Written from task type, status and fields only, so it holds
-// for worker (SIMPLE) tasks, system tasks (WAIT, HUMAN, HTTP, EVENT, KAFKA_PUBLISH) and
-// plugin task types alike.
+// for worker (SIMPLE) tasks, system tasks (WAIT, HUMAN, HTTP, EVENT, KAFKA_PUBLISH), plugin
+// task types and operators (JOIN, DO_WHILE, SUB_WORKFLOW: the waiting task inside the child).
+// No imports and no fetching: the page hands in the child workflows it loaded.
 
 export const WORKFLOW_STATUSES = ['RUNNING', 'PAUSED', 'COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED'];
 export const TERMINAL_WORKFLOW = new Set(['COMPLETED', 'FAILED', 'TIMED_OUT', 'TERMINATED']);
@@ -86,6 +87,11 @@ export function latestByRef(tasks) {
 
 export const baseRef = (ref) => String(ref || '').replace(/__\d+$/, '');
 
+/** The child workflow id of a SUB_WORKFLOW task (Conductor sets the field and the output key). */
+export function subWorkflowId(task) {
+  return task.subWorkflowId || (task.outputData || {}).subWorkflowId || (task.inputData || {}).subWorkflowId || null;
+}
+
 const okStatus = (s) => s >= 200 && s < 300;
 
 /** The latest successful signal of one of `ops` in the log, or null. */
@@ -97,13 +103,20 @@ export function lastSignal(signals, ...ops) {
   return found;
 }
 
+// Children nested deeper than this are not followed (the page loads fewer anyway); it also
+// stops a parent link loop in bad data.
+const MAX_DEPTH = 6;
+
 /**
  * Why the execution is where it is, as sentences. Each sentence is a list of parts: strings,
- * {code: text} (a name), {time: epochMs} (a moment), or {task: ref} (a task a person can
- * complete from the Update task panel; rendered as a button by the page).
+ * {code: text} (a name), {time: epochMs} (a moment), {workflow: id, text} (a link to another
+ * execution), or {task: ref, workflowId?} (a task a person can complete from the Update task
+ * panel, in this execution or in the child `workflowId`; rendered as a button by the page).
+ * `children`: Map id → child workflow with its tasks; a waiting SUB_WORKFLOW task is explained
+ * by what waits inside its child, recursively, as far as the map reaches.
  * Answers {kind: 'waiting'|'paused'|'running'|'ended', title, sentences}.
  */
-export function explain(wf, signals) {
+export function explain(wf, signals, children = new Map(), depth = 0) {
   const status = wf.status;
   const tasks = wf.tasks || [];
   const sentences = [];
@@ -121,10 +134,12 @@ export function explain(wf, signals) {
     }
   }
   const live = tasks.filter((t) => !isTerminalTask(t.status) && !t.retried);
+  const ctx = { tasks, children, depth };
   for (const task of live) {
-    const s = explainTask(task);
-    if (s.waiting && kind === 'running') kind = 'waiting';
-    sentences.push(s.parts);
+    for (const s of explainTask(task, ctx)) {
+      if (s.waiting && kind === 'running') kind = 'waiting';
+      sentences.push(s.parts);
+    }
   }
   if (!live.length && status === 'RUNNING') {
     sentences.push(['No task is pending: the engine is deciding the next step.']);
@@ -133,10 +148,72 @@ export function explain(wf, signals) {
   return { kind, title, sentences };
 }
 
-function explainTask(task) {
+/** Sentences ({waiting, parts}) for one pending task: one, or one per waiting task in a child. */
+function explainTask(task, ctx) {
   const kind = taskKind(task);
+  if (kind === 'SUB_WORKFLOW') return explainSubWorkflow(task, ctx);
+  if (kind === 'JOIN' || kind === 'EXCLUSIVE_JOIN') return [explainJoin(task, kind, ctx)];
+  if (kind === 'DO_WHILE' && task.status === 'IN_PROGRESS') {
+    const n = task.iteration || 0;
+    // The loop's body tasks have sentences of their own; the loop itself waits for nobody.
+    return [{ waiting: false, parts: ['DO_WHILE task ', { code: task.referenceTaskName }, ` is in iteration ${n}; its condition is checked when the iteration's tasks are done.`] }];
+  }
+  return [explainPlain(task, kind)];
+}
+
+const sinceOf = (task) => (task.status === 'IN_PROGRESS' ? task.startTime || task.scheduledTime : task.scheduledTime || task.startTime);
+
+function explainSubWorkflow(task, ctx) {
   const ref = task.referenceTaskName;
-  const since = task.status === 'IN_PROGRESS' ? task.startTime || task.scheduledTime : task.scheduledTime || task.startTime;
+  const head = ['SUB_WORKFLOW task ', { code: ref }];
+  const since = sinceOf(task);
+  const id = subWorkflowId(task);
+  const param = (task.workflowTask || {}).subWorkflowParam || {};
+  const name = (task.inputData || {}).subWorkflowName || param.name;
+  if (!id) {
+    return [{ waiting: false, parts: [...head, ' is queued to start its child workflow ', { code: name || 'inline' }, ' since ', { time: since }, '.'] }];
+  }
+  const child = ctx.children.get(id);
+  const link = { workflow: id, text: child ? child.workflowName : name || id };
+  if (!child || ctx.depth + 1 >= MAX_DEPTH) {
+    return [{ waiting: true, parts: [...head, ' waits for its child workflow ', link, ' to finish since ', { time: since }, '.'] }];
+  }
+  const inner = explain(child, [], ctx.children, ctx.depth + 1);
+  const waiting = inner.kind === 'waiting' || inner.kind === 'paused';
+  return inner.sentences.map((sentence) => ({
+    waiting,
+    parts: [...head, ' waits for its child workflow ', link, ` (${child.status.toLowerCase()}): `, ...inChild(sentence, id)],
+  }));
+}
+
+/** A child's sentence continued after a colon: lower-case first word, task buttons aimed at the child. */
+function inChild(sentence, childId) {
+  return sentence.map((p, i) => {
+    // "Task x" → "task x", but "WAIT task x" and "SUB_WORKFLOW task x" keep their type names.
+    if (i === 0 && typeof p === 'string' && /^[A-Z][a-z]/.test(p)) return p[0].toLowerCase() + p.slice(1);
+    if (p && typeof p === 'object' && p.task !== undefined && !p.workflowId) return { ...p, workflowId: childId };
+    return p;
+  });
+}
+
+function explainJoin(task, kind, ctx) {
+  const ref = task.referenceTaskName;
+  const joinOn = (task.inputData || {}).joinOn || [];
+  // Inside a loop the JOIN is ref__N and joins the tasks of its own iteration.
+  const n = task.iteration || 0;
+  const latest = latestByRef(n ? ctx.tasks.filter((t) => t.iteration === n) : ctx.tasks);
+  const open = joinOn.filter((r) => {
+    const t = latest.get(baseRef(r));
+    return !t || !isTerminalTask(t.status);
+  });
+  if (!open.length) return { waiting: false, parts: [`${kind} task `, { code: ref }, ' has all it joins and completes at its next check.'] };
+  const list = open.flatMap((r, i) => (i ? [', ', { code: r }] : [{ code: r }]));
+  return { waiting: false, parts: [`${kind} task `, { code: ref }, ' waits for ', ...list, ' to finish.'] };
+}
+
+function explainPlain(task, kind) {
+  const ref = task.referenceTaskName;
+  const since = sinceOf(task);
   const callbackAt =
     task.callbackAfterSeconds > 0 ? (task.updateTime || task.startTime || task.scheduledTime) + task.callbackAfterSeconds * 1000 : 0;
   const name = (t) => (kind === 'SIMPLE' ? ['Task ', { code: ref }] : [`${t} task `, { code: ref }]);

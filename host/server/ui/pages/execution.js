@@ -1,5 +1,6 @@
-// One execution: its status and why it waits, the picture of its tasks, the task list with
-// the Update task panel, input and output, the signal log, and the Actions menu.
+// One execution: its status and why it waits (down into sub-workflow children), the picture
+// of its tasks, the task list with the Update task panel, input and output, the signal log,
+// and the Actions menu. A child execution links back to its parent.
 
 import { api, ApiError } from '../lib/api.js';
 import {
@@ -31,14 +32,25 @@ import {
   UPDATE_STATUSES,
   OP_LABELS,
   isAsyncComplete,
+  subWorkflowId,
 } from '../lib/status.js';
 import { renderDiagram, LEGEND } from '../lib/diagram.js';
+import { loadChildren, loadParent } from '../lib/family.js';
 
 const REFRESH_MS = 5000;
 
 export function render(root, params) {
   const id = params.id;
-  const state = { wf: null, signals: null, signalsError: null, expanded: new Set(), definitionOpen: false };
+  const state = {
+    wf: null,
+    signals: null,
+    signalsError: null,
+    expanded: new Set(),
+    definitionOpen: false,
+    children: new Map(), // child id → child workflow, for SUB_WORKFLOW tasks
+    iterations: new Map(), // loop ref → iteration picked in the picture (absent: the latest)
+    parent: null, // {id, name, ref} of the workflow that started this one as a sub-workflow
+  };
   let timer = null;
   let closeMenu = () => {};
   let disposed = false;
@@ -58,8 +70,15 @@ export function render(root, params) {
           return null;
         }),
       ]);
+      // Children and parent are extras: failing to load them must not fail the page.
+      const [children, parent] = await Promise.all([
+        loadChildren(wf, api.workflow).catch(() => new Map()),
+        loadParent(wf, api.workflow, state.parent),
+      ]);
       if (disposed) return;
       state.wf = wf;
+      state.children = children;
+      state.parent = parent;
       state.signals = signals;
       if (signals) state.signalsError = null;
       draw();
@@ -114,9 +133,15 @@ export function render(root, params) {
   // ---- drawing
   function draw() {
     const wf = state.wf;
+    // A redraw replaces the picture; the loop picker in use keeps the keyboard focus.
+    const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.testid : null;
     closeMenu();
     clear(body);
     append(body, [header(wf), messages, why(wf), summary(wf), picture(wf), tasksCard(wf), ioCards(wf), signalsCard(wf), definitionCard(wf)]);
+    if (focused && focused.startsWith('diagram-iteration-')) {
+      const again = body.querySelector(`[data-testid="${CSS.escape(focused)}"]`);
+      if (again) again.focus();
+    }
   }
 
   function header(wf) {
@@ -136,6 +161,7 @@ export function render(root, params) {
           statusBadge(wf.status, { 'data-testid': 'workflow-status', class: `badge badge-large status-${wf.status}` }),
         ),
         h('p', { class: 'subtitle' }, h('span', { class: 'mono', 'data-testid': 'workflow-id' }, wf.workflowId), ' ', copyButton(wf.workflowId, 'Copy id')),
+        parentLine(wf),
       ),
       h(
         'div',
@@ -144,6 +170,18 @@ export function render(root, params) {
         h('button', { type: 'button', class: 'btn', 'data-testid': 'refresh', onclick: () => load() }, '↻ Refresh'),
         actionsMenu(wf),
       ),
+    );
+  }
+
+  function parentLine(wf) {
+    if (!wf.parentWorkflowId) return null;
+    const p = state.parent || { id: wf.parentWorkflowId };
+    return h(
+      'p',
+      { class: 'parent-line', 'data-testid': 'parent-line' },
+      '↖ Sub-workflow of ',
+      h('a', { href: `/ui/executions/${encodeURIComponent(p.id)}`, 'data-testid': 'parent-link' }, p.name || h('span', { class: 'mono' }, p.id)),
+      p.ref ? [', started by its task ', h('code', {}, p.ref)] : '',
     );
   }
 
@@ -196,7 +234,7 @@ export function render(root, params) {
   }
 
   function why(wf) {
-    const { kind, title, sentences } = explain(wf, state.signals || []);
+    const { kind, title, sentences } = explain(wf, state.signals || [], state.children);
     return h(
       'section',
       { class: `card why why-${kind}`, 'data-testid': 'why' },
@@ -216,10 +254,19 @@ export function render(root, params) {
       if (p.code !== undefined) return h('code', {}, p.code);
       if (p.time !== undefined) return timeEl(p.time, fmtWhen);
       if (p.duration !== undefined) return `${p.prefix || ''}${fmtDuration(p.duration)}`;
+      if (p.workflow !== undefined) {
+        return h('a', { href: `/ui/executions/${encodeURIComponent(p.workflow)}`, 'data-testid': `why-workflow-${p.workflow}` }, p.text || p.workflow);
+      }
       if (p.task !== undefined) {
-        const task = liveTask(wf, p.task);
-        if (!task || isTerminalWorkflow(wf.status)) return null;
-        return h('button', { type: 'button', class: 'btn btn-small btn-inline', 'data-testid': `why-update-${p.task}`, onclick: () => updateTaskDialog(task) }, 'Update task…');
+        // A task of a child execution is updated in that child.
+        const owner = p.workflowId ? state.children.get(p.workflowId) : wf;
+        const task = owner && liveTask(owner, p.task);
+        if (!task || isTerminalWorkflow(owner.status)) return null;
+        return h(
+          'button',
+          { type: 'button', class: 'btn btn-small btn-inline', 'data-testid': `why-update-${p.task}`, onclick: () => updateTaskDialog(task, owner.workflowId) },
+          'Update task…',
+        );
       }
       return null;
     });
@@ -255,7 +302,17 @@ export function render(root, params) {
   }
 
   function picture(wf) {
-    const svg = renderDiagram(wf.workflowDefinition, wf.tasks || [], { onSelect: (task) => focusTask(task) });
+    const svg = renderDiagram(wf.workflowDefinition, wf.tasks || [], {
+      onSelect: (task) => focusTask(task),
+      children: state.children,
+      iterations: state.iterations,
+      onIteration: (ref, n, isLatest) => {
+        // Picking the latest follows the loop as it goes on; an older one stays put.
+        if (isLatest) state.iterations.delete(ref);
+        else state.iterations.set(ref, n);
+        draw();
+      },
+    });
     const present = new Set((wf.tasks || []).map((t) => t.status));
     const legend = LEGEND.filter((s) => s === 'NOT_STARTED' || present.has(s));
     return h(
@@ -313,8 +370,15 @@ export function render(root, params) {
             {},
             h('button', { type: 'button', class: 'linklike', 'aria-expanded': String(open), onclick: toggle, title: 'Show input and output' }, open ? '▾ ' : '▸ ', h('span', { class: 'strong' }, t.referenceTaskName)),
             t.retried ? h('span', { class: 'tag' }, 'retried') : null,
+            t.iteration > 0 && kind !== 'DO_WHILE' ? h('span', { class: 'tag', 'data-testid': `task-iteration-${t.referenceTaskName}` }, `iteration ${t.iteration}`) : null,
           ),
-          h('td', {}, kind === 'SIMPLE' ? [h('span', { class: 'muted small' }, 'SIMPLE '), t.taskDefName || t.taskType] : kind, isAsyncComplete(t) ? h('span', { class: 'tag' }, 'async') : null),
+          h(
+            'td',
+            {},
+            kind === 'SIMPLE' ? [h('span', { class: 'muted small' }, 'SIMPLE '), t.taskDefName || t.taskType] : kind,
+            isAsyncComplete(t) ? h('span', { class: 'tag' }, 'async') : null,
+            childLink(t),
+          ),
           h('td', {}, statusBadge(t.status)),
           h('td', { class: 'num' }, String(t.retryCount || 0)),
           h('td', { class: 'nowrap' }, timeEl(t.scheduledTime, fmtWhen)),
@@ -346,6 +410,7 @@ export function render(root, params) {
                 kvi('Poll count', String(t.pollCount || 0)),
                 t.callbackAfterSeconds ? kvi('Callback after', `${t.callbackAfterSeconds} s`) : null,
                 t.retriedTaskId ? kvi('Retry of', h('span', { class: 'mono' }, t.retriedTaskId)) : null,
+                subWorkflowId(t) ? kvi('Child workflow', h('a', { class: 'mono', href: `/ui/executions/${encodeURIComponent(subWorkflowId(t))}` }, subWorkflowId(t))) : null,
                 t.reasonForIncompletion ? kvi('Reason', t.reasonForIncompletion) : null,
               ),
               h(
@@ -392,6 +457,18 @@ export function render(root, params) {
   }
 
   const kvi = (label, value) => h('div', {}, h('dt', {}, label), h('dd', {}, value));
+
+  /** For a SUB_WORKFLOW task: a link to its child execution, with the child's status. */
+  function childLink(t) {
+    const childId = subWorkflowId(t);
+    if (!childId) return null;
+    const child = state.children.get(childId);
+    return h(
+      'a',
+      { class: 'tag tag-link', href: `/ui/executions/${encodeURIComponent(childId)}`, 'data-testid': `task-child-${t.referenceTaskName}`, title: childId },
+      `child ${child ? child.status.toLowerCase() : childId.slice(0, 8)} ↗`,
+    );
+  }
 
   function ioCards(wf) {
     return h(
@@ -634,8 +711,10 @@ export function render(root, params) {
     });
   }
 
-  function updateTaskDialog(task) {
+  /** The Update task panel for a task of this execution, or of a child (`workflowId`). */
+  function updateTaskDialog(task, workflowId = id) {
     const ref = task.referenceTaskName;
+    const inChild = workflowId !== id;
     const status = h('select', { 'data-testid': 'update-status' }, UPDATE_STATUSES.map((s) => h('option', { value: s }, s)));
     const output = h('textarea', { rows: 8, class: 'code', spellcheck: 'false', placeholder: '{"approvedBy": "ana"}', 'data-testid': 'update-output' }, '{}');
     const hint = h('p', { class: 'muted small' });
@@ -661,6 +740,7 @@ export function render(root, params) {
           h('code', {}, ref),
           ` is ${task.status.replaceAll('_', ' ').toLowerCase()} (${taskKind(task) === 'SIMPLE' ? `SIMPLE ${task.taskDefName}` : taskKind(task)}). `,
           'The output is merged over what the task already has.',
+          inChild ? [' It belongs to the child execution ', h('span', { class: 'mono' }, workflowId), '.'] : '',
         ),
         field('New status', status),
         hint,
@@ -669,7 +749,7 @@ export function render(root, params) {
       onConfirm: refreshing(async () => {
         const parsed = parseJsonInput(output.value, { label: 'The output' });
         if (parsed.error) throw new Error(parsed.error);
-        await api.updateTask(id, ref, status.value, parsed.value);
+        await api.updateTask(workflowId, ref, status.value, parsed.value);
         await afterDialog(`Task ${ref} updated to ${status.value}.`);
       }),
     });
