@@ -333,6 +333,7 @@ impl Engine {
                     }));
                 }
                 Effect::StartWorkflow(new) if depth < MAX_INLINE_DEPTH => {
+                    commit.signals.push(started_by(workflow_id, &new, now));
                     let (child, fx) = fermata_core::start(*new, env)?;
                     let id = child.workflow_id.clone();
                     let wake = next_wake(&child);
@@ -341,6 +342,7 @@ impl Engine {
                     self.add_effects(commit, wakes, &id, fx, env, depth + 1)?;
                 }
                 Effect::StartWorkflow(new) => {
+                    commit.signals.push(started_by(workflow_id, &new, now));
                     let child = fermata_core::decider::create(*new, env)?;
                     wakes.deadlines.push(now);
                     commit
@@ -614,6 +616,29 @@ fn signal_record(
         status,
         message,
         idempotency_key: call.idempotency_key.clone(),
+    }
+}
+
+/// The first entry of the signal log of an execution another one started (a sub-workflow's
+/// child, a START_WORKFLOW's workflow, a failure workflow).
+fn started_by(starter: &str, new: &NewWorkflow, now: i64) -> SignalRecord {
+    SignalRecord {
+        id: 0,
+        workflow_id: new.workflow_id.clone(),
+        op: "start".into(),
+        at: now,
+        caller: Some(format!("workflow {starter}")),
+        params: serde_json::json!({
+            "name": new.definition.name,
+            "version": new.definition.version,
+            "correlationId": new.correlation_id,
+            "priority": new.priority,
+            "parentWorkflowId": new.parent_workflow_id,
+            "parentWorkflowTaskId": new.parent_workflow_task_id,
+        }),
+        status: 200,
+        message: None,
+        idempotency_key: None,
     }
 }
 
