@@ -9,6 +9,7 @@ mod exclusive_join;
 mod fork;
 mod fork_dynamic;
 mod join;
+mod lambda;
 pub(super) mod plugin;
 mod script;
 mod set_variable;
@@ -43,6 +44,7 @@ pub enum TaskKind {
     Noop,
     /// Waits until a task update completes it.
     Human,
+    Lambda,
     Dynamic,
 }
 
@@ -67,12 +69,13 @@ pub fn kind_of_type(task_type: &str) -> TaskKind {
         "NOOP" => TaskKind::Noop,
         "HUMAN" => TaskKind::Human,
         "DYNAMIC" => TaskKind::Dynamic,
+        "LAMBDA" => TaskKind::Lambda,
         _ => TaskKind::Plugin,
     }
 }
 
 /// The task types the decider itself implements (besides SIMPLE and plugins).
-pub const OPERATOR_TYPES: [&str; 14] = [
+pub const OPERATOR_TYPES: [&str; 15] = [
     "SWITCH",
     "DECISION",
     "FORK_JOIN",
@@ -87,6 +90,7 @@ pub const OPERATOR_TYPES: [&str; 14] = [
     "NOOP",
     "HUMAN",
     "DYNAMIC",
+    "LAMBDA",
 ];
 
 impl TaskKind {
@@ -218,6 +222,10 @@ pub(super) fn start(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<boo
         }
         TaskKind::Human => {
             begin(task, now);
+            Ok(true)
+        }
+        TaskKind::Lambda => {
+            lambda::start(task, d);
             Ok(true)
         }
         TaskKind::Join | TaskKind::ExclusiveJoin | TaskKind::DoWhile => {

@@ -792,3 +792,30 @@ fn update_by_reference_reaches_the_current_loop_iteration() {
         "a__2"
     );
 }
+
+#[test]
+fn lambda_runs_its_function_body_and_fails_retriably() {
+    let mut env = TestEnv::new();
+    env.scripts.insert(
+        "function scriptFun(){if ($.input.a == 1) { return {v: true} } else { return {v: false} }} scriptFun();",
+        |i| json!({"v": i["input"]["a"] == json!(1)}),
+    );
+    let lambda = |script: &str| {
+        json!([{"name": "l", "taskReferenceName": "l", "type": "LAMBDA",
+            "inputParameters": {"input": "${workflow.input}", "scriptExpression": script}}])
+    };
+    let body = "if ($.input.a == 1) { return {v: true} } else { return {v: false} }";
+    let wf = go(&mut env, lambda(body), json!({"a": 1}));
+    assert_eq!(task(&wf, "l").output_data["result"], json!({"v": true}));
+    assert_eq!(wf.status, WorkflowStatus::Completed);
+    let wf = go(&mut env, lambda("nope"), json!({}));
+    assert_eq!(task(&wf, "l").status, Failed);
+    let wf = go(&mut env, lambda(" "), json!({}));
+    assert!(
+        task(&wf, "l")
+            .reason_for_incompletion
+            .as_deref()
+            .unwrap()
+            .starts_with("Empty 'scriptExpression'")
+    );
+}
