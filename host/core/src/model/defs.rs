@@ -428,4 +428,59 @@ mod tests {
             (0, 0)
         );
     }
+
+    #[test]
+    fn every_operator_key_round_trips_at_every_depth() {
+        let written: Value = serde_json::from_str(
+            r#"{"name": "ops", "version": 1, "tasks": [
+            {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "graaljs",
+             "expression": "$.x", "decisionCases": {"b": [], "a": [
+                {"name": "f", "taskReferenceName": "f", "type": "FORK_JOIN", "forkTasks": [[
+                    {"name": "l", "taskReferenceName": "l", "type": "DO_WHILE", "loopCondition": "false",
+                     "items": "${workflow.input.items}", "loopOver": [
+                        {"name": "sub", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+                         "subWorkflowParam": {"name": "child", "version": 2, "priority": "${workflow.input.p}",
+                            "taskToDomain": {"*": "d"}, "idempotencyKey": "k", "idempotencyStrategy": "FAIL",
+                            "workflowDefinition": {"name": "inline", "tasks": [{"name": "x", "taskReferenceName": "x"}]}}}]}]]},
+                {"name": "j", "taskReferenceName": "j", "type": "JOIN", "joinOn": ["l"], "joinMode": "SYNC"}]},
+             "defaultCase": [{"name": "d", "taskReferenceName": "d", "type": "DECISION",
+                "caseValueParam": "c", "caseExpression": "1", "decisionCases": {}}]},
+            {"name": "df", "taskReferenceName": "df", "type": "FORK_JOIN_DYNAMIC",
+             "dynamicForkTasksParam": "t", "dynamicForkTasksInputParamName": "i",
+             "dynamicForkJoinTasksParam": "legacy"},
+            {"name": "ej", "taskReferenceName": "ej", "type": "EXCLUSIVE_JOIN", "joinOn": ["a"],
+             "defaultExclusiveJoinTask": ["b"]},
+            {"name": "dy", "taskReferenceName": "dy", "type": "DYNAMIC", "dynamicTaskNameParam": "n"}
+        ]}"#,
+        )
+        .unwrap();
+        let def: WorkflowDef = serde_json::from_value(written.clone()).unwrap();
+        let back = serde_json::to_value(&def).unwrap();
+        // Every key written comes back with its value (defaults may be added beside them).
+        fn contains(back: &Value, written: &Value, at: &str) {
+            match (back, written) {
+                (Value::Object(b), Value::Object(w)) => {
+                    for (k, v) in w {
+                        let path = format!("{at}.{k}");
+                        contains(b.get(k).unwrap_or_else(|| panic!("{path} lost")), v, &path);
+                    }
+                }
+                (Value::Array(b), Value::Array(w)) => {
+                    assert_eq!(b.len(), w.len(), "{at}");
+                    for (i, (b, w)) in b.iter().zip(w).enumerate() {
+                        contains(b, w, &format!("{at}[{i}]"));
+                    }
+                }
+                (b, w) => assert_eq!(b, w, "{at}"),
+            }
+        }
+        contains(&back, &written, "");
+        let cases: Vec<&String> = def.tasks[0]
+            .decision_cases
+            .as_ref()
+            .unwrap()
+            .keys()
+            .collect();
+        assert_eq!(cases, ["b", "a"], "case order is kept");
+    }
 }
