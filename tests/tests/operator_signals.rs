@@ -47,7 +47,12 @@ async fn pause_holds_every_branch_and_resume_continues_them() {
     let s = Server::start().await;
     define_fork(&s).await;
     let id = s.start_workflow("forked", json!({})).await;
-    assert_eq!(s.put(&format!("/workflow/{id}/pause"), json!({})).await.status, 200);
+    assert_eq!(
+        s.put(&format!("/workflow/{id}/pause"), json!({}))
+            .await
+            .status,
+        200
+    );
     s.complete(&id, "a1", json!({})).await;
     let wf = s.workflow(&id).await;
     assert_eq!(wf["status"], "PAUSED");
@@ -55,7 +60,12 @@ async fn pause_holds_every_branch_and_resume_continues_them() {
         !statuses(&wf).iter().any(|(r, _)| r == "a2"),
         "nothing new while paused: {wf:#}"
     );
-    assert_eq!(s.put(&format!("/workflow/{id}/resume"), json!({})).await.status, 200);
+    assert_eq!(
+        s.put(&format!("/workflow/{id}/resume"), json!({}))
+            .await
+            .status,
+        200
+    );
     let wf = s.workflow(&id).await;
     assert!(statuses(&wf).contains(&("a2".to_string(), "SCHEDULED".to_string())));
 }
@@ -82,7 +92,10 @@ async fn skipping_a_task_in_a_branch_lets_the_join_go_on() {
         .find(|t| t["referenceTaskName"] == "j")
         .unwrap();
     assert_eq!(join["status"], "COMPLETED", "{wf:#}");
-    assert_eq!(join["outputData"], json!({"a2": {"skipped": true}, "b1": {"b": 1}}));
+    assert_eq!(
+        join["outputData"],
+        json!({"a2": {"skipped": true}, "b1": {"b": 1}})
+    );
 }
 
 #[tokio::test]
@@ -97,7 +110,10 @@ async fn rerun_from_a_task_inside_a_fork_keeps_the_other_branch() {
     assert_eq!(wf["status"], "COMPLETED");
     let a1 = task_id(&wf, "a1");
     let r = s
-        .post(&format!("/workflow/{id}/rerun"), json!({"reRunFromTaskId": a1}))
+        .post(
+            &format!("/workflow/{id}/rerun"),
+            json!({"reRunFromTaskId": a1}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     let wf = s.workflow(&id).await;
@@ -131,7 +147,10 @@ async fn failed_tree(s: &Server) -> (String, String, String) {
     let leaf = child_of(&s.workflow(&mid).await, "sub");
     s.complete(&leaf, "t1", json!({})).await;
     let r = s
-        .post(&format!("/tasks/{leaf}/t2/FAILED_WITH_TERMINAL_ERROR"), json!({}))
+        .post(
+            &format!("/tasks/{leaf}/t2/FAILED_WITH_TERMINAL_ERROR"),
+            json!({}),
+        )
         .await;
     assert_eq!(r.status, 200);
     s.wait_for(&root, 10, |w| w["status"] == "FAILED").await;
@@ -159,7 +178,12 @@ async fn finish_tree(s: &Server, root: &str) {
 async fn retrying_the_root_makes_new_children_all_the_way_down() {
     let s = Server::start().await;
     let (root, mid, leaf) = failed_tree(&s).await;
-    assert_eq!(s.post(&format!("/workflow/{root}/retry"), json!({})).await.status, 204);
+    assert_eq!(
+        s.post(&format!("/workflow/{root}/retry"), json!({}))
+            .await
+            .status,
+        204
+    );
     let wf = s.workflow(&root).await;
     assert_eq!(
         statuses(&wf),
@@ -207,7 +231,10 @@ async fn rerunning_the_leaf_from_a_task_id_given_to_the_root_revives_every_level
     let (root, mid, leaf) = failed_tree(&s).await;
     let t1 = task_id(&s.workflow(&leaf).await, "t1");
     let r = s
-        .post(&format!("/workflow/{root}/rerun"), json!({"reRunFromTaskId": t1}))
+        .post(
+            &format!("/workflow/{root}/rerun"),
+            json!({"reRunFromTaskId": t1}),
+        )
         .await;
     assert_eq!(r.status, 200, "{}", r.text);
     assert_eq!(r.text, leaf, "the leaf reran");
@@ -231,7 +258,12 @@ async fn rerunning_the_leaf_from_a_task_id_given_to_the_root_revives_every_level
 async fn restarting_the_mid_level_gives_it_a_new_leaf_and_revives_the_root() {
     let s = Server::start().await;
     let (root, mid, leaf) = failed_tree(&s).await;
-    assert_eq!(s.post(&format!("/workflow/{mid}/restart"), json!({})).await.status, 204);
+    assert_eq!(
+        s.post(&format!("/workflow/{mid}/restart"), json!({}))
+            .await
+            .status,
+        204
+    );
     let mw = s.workflow(&mid).await;
     assert_eq!(mw["status"], "RUNNING");
     assert_ne!(child_of(&mw, "sub"), leaf);

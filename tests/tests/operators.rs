@@ -474,3 +474,21 @@ async fn a_script_that_never_ends_fails_only_its_own_task() {
     s.complete(&plain, "p", json!({})).await;
     assert_eq!(s.workflow(&plain).await["status"], "COMPLETED");
 }
+
+#[tokio::test]
+async fn a_loop_longer_than_one_decision_finishes_in_the_next() {
+    let s = Server::start().await;
+    s.define(json!({"name": "long_loop", "tasks": [
+        {"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE", "loopCondition": "",
+         "items": "${workflow.input.items}", "inputParameters": {"keepLastN": 1},
+         "loopOver": [{"name": "sv", "taskReferenceName": "sv", "type": "SET_VARIABLE",
+            "inputParameters": {"last": "${loop.output.loopItem}"}}]}]}))
+        .await;
+    let items: Vec<i32> = (0..2_500).collect();
+    let id = s
+        .start_workflow("long_loop", json!({ "items": items }))
+        .await;
+    let wf = s.wait_for(&id, 30, |w| w["status"] == "COMPLETED").await;
+    assert_eq!(wf["variables"]["last"], 2_499);
+    assert_eq!(wf["tasks"][0]["outputData"]["iteration"], 2_500);
+}

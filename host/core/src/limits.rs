@@ -30,6 +30,11 @@ pub const MAX_NAME_BYTES: usize = 512;
 pub const MAX_IDS_PER_REQUEST: usize = 1000;
 /// `freeText` of a search.
 pub const MAX_FREE_TEXT_CHARS: usize = 1024;
+/// Tasks one execution may hold (every attempt and loop iteration counts): past it the
+/// workflow fails instead of growing without end.
+pub const MAX_TASKS_PER_EXECUTION: usize = 50_000;
+/// Branches one dynamic fork may create.
+pub const MAX_DYNAMIC_FORKS: usize = 10_000;
 
 /// Nesting depth of a JSON text, without parsing it (and so without recursion): `{}` is 1, a
 /// scalar 0. Brackets inside strings do not count.

@@ -9,13 +9,14 @@ use super::kinds::{self, Decision, Fatal, TaskKind, kind_of};
 use super::retry::{RetryVerdict, auto_retry};
 use super::timeouts::{TaskTimeout, check_task, workflow_timed_out};
 use super::{Effect, EngineError, Env, NewWorkflow};
+use crate::limits::MAX_TASKS_PER_EXECUTION;
 use crate::model::{Json, TaskStatus, Workflow, WorkflowStatus};
 use serde_json::Value;
 
 /// Passes over the tasks one decision makes at most: each pass ends or creates something,
-/// so only a definition that loops without end (a DO_WHILE of tasks that finish at once)
-/// gets here; it goes on at the next decision.
-const MAX_PASSES: usize = 10_000;
+/// so only a long loop of tasks that finish at once gets here; it goes on at the next
+/// decision, which the host makes right after this one commits.
+const MAX_PASSES: usize = 2_000;
 
 pub(super) fn start(
     new: NewWorkflow,
@@ -124,7 +125,13 @@ enum Step {
 }
 
 fn passes(wf: &mut Workflow, d: &mut Decision) -> Result<(), Fatal> {
+    let mut settled = false;
     for _ in 0..MAX_PASSES {
+        if wf.tasks.len() > MAX_TASKS_PER_EXECUTION {
+            return Err(Fatal(format!(
+                "The workflow has more than {MAX_TASKS_PER_EXECUTION} tasks (every attempt and loop iteration counts): it cannot go on"
+            )));
+        }
         let mut progressed = false;
         if wf.tasks.iter().all(|t| t.status == TaskStatus::Skipped) {
             let Some(first) = d.graph.first() else {
@@ -144,8 +151,13 @@ fn passes(wf: &mut Workflow, d: &mut Decision) -> Result<(), Fatal> {
             i += 1;
         }
         if !progressed {
+            settled = true;
             break;
         }
+    }
+    if !settled {
+        d.fx.push(Effect::DecideAgain);
+        return Ok(());
     }
     if done(wf, d) {
         ending::complete(wf, d.env, d.fx);

@@ -203,6 +203,9 @@ pub enum Effect {
     },
     /// Deliver a message to another execution, after this commit.
     Send(Message),
+    /// The decision stopped before it settled (a long loop of tasks that finish at once):
+    /// decide this execution again right after this commit.
+    DecideAgain,
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]

@@ -214,7 +214,7 @@ impl Engine {
                 effects, changed, ..
             } = outcome;
             if changed {
-                let wake = next_wake(&wf);
+                let wake = wake_of(&wf, &effects, now);
                 wakes.deadlines.extend(wake);
                 commit.executions.push(stored.into_write(wf, wake));
             }
@@ -336,7 +336,7 @@ impl Engine {
                     commit.signals.push(started_by(workflow_id, &new, now));
                     let (child, fx) = fermata_core::start(*new, env)?;
                     let id = child.workflow_id.clone();
-                    let wake = next_wake(&child);
+                    let wake = wake_of(&child, &fx, now);
                     wakes.deadlines.extend(wake);
                     commit.executions.push(ExecutionWrite::new(child, wake));
                     self.add_effects(commit, wakes, &id, fx, env, depth + 1)?;
@@ -349,6 +349,8 @@ impl Engine {
                         .executions
                         .push(ExecutionWrite::new(child, Some(now)));
                 }
+                // Handled where the execution is written (its wake time).
+                Effect::DecideAgain => {}
                 Effect::Send(message) => {
                     let body = serde_json::to_string(&message).map_err(|e| {
                         Error::new(500, format!("a message could not be written: {e}"))
@@ -512,7 +514,7 @@ impl Engine {
             let id = wf.workflow_id.clone();
             let mut commit = Commit::default();
             let mut wakes = Wakes::default();
-            let wake = next_wake(&wf);
+            let wake = wake_of(&wf, &effects, now);
             wakes.deadlines.extend(wake);
             commit.executions.push(ExecutionWrite::new(wf, wake));
             self.add_effects(&mut commit, &mut wakes, &id, effects, &mut env, 0)?;
@@ -617,6 +619,16 @@ fn signal_record(
         message,
         idempotency_key: call.idempotency_key.clone(),
     }
+}
+
+/// When the timer must decide `wf` next: its own deadlines, or at once when the decision
+/// stopped before it settled (a long loop of tasks that finish at once).
+fn wake_of(wf: &Workflow, effects: &[Effect], now: i64) -> Option<i64> {
+    let again = effects
+        .iter()
+        .any(|e| matches!(e, Effect::DecideAgain))
+        .then_some(now);
+    next_wake(wf).into_iter().chain(again).min()
 }
 
 /// The first entry of the signal log of an execution another one started (a sub-workflow's

@@ -6,6 +6,7 @@
 
 use super::super::instance::{Placement, build, finish, push, task_input};
 use super::{Decision, Fatal, TaskKind, join, kind_of, kind_of_type, schedule as schedule_node};
+use crate::limits::MAX_DYNAMIC_FORKS;
 use crate::model::{Json, TaskStatus, Workflow, WorkflowTask};
 use serde_json::{Value, json};
 
@@ -25,6 +26,13 @@ pub(super) fn schedule(
     let mut fork = build(wf, wt, at, Json::new(), d.env);
     let input = task_input(wf, wt, &fork.task_id);
     let mut forks = forked_tasks(wf, wt, &input)?;
+    if forks.len() > MAX_DYNAMIC_FORKS {
+        return Err(Fatal(format!(
+            "Dynamic fork {} asks for {} branches; at most {MAX_DYNAMIC_FORKS} are allowed",
+            wt.task_reference_name,
+            forks.len()
+        )));
+    }
     for f in &mut forks {
         if f.task_definition.is_none() {
             f.task_definition = d.env.task_def(&f.name);

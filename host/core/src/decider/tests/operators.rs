@@ -819,3 +819,41 @@ fn lambda_runs_its_function_body_and_fails_retriably() {
             .starts_with("Empty 'scriptExpression'")
     );
 }
+
+#[test]
+fn a_loop_longer_than_one_decision_asks_to_be_decided_again_and_goes_on() {
+    let mut env = TestEnv::new();
+    let items: Vec<i32> = (0..2_500).collect();
+    let tasks = json!([{"name": "loop", "taskReferenceName": "loop", "type": "DO_WHILE", "loopCondition": "",
+        "items": "${workflow.input.items}", "inputParameters": {"keepLastN": 1},
+        "loopOver": [{"name": "sv", "taskReferenceName": "sv", "type": "SET_VARIABLE",
+            "inputParameters": {"last": "${loop.output.loopItem}"}}]}]);
+    let mut new = new_workflow(flow(tasks));
+    new.input = json!({ "items": items }).as_object().cloned().unwrap();
+    let (mut wf, fx) = start(new, &mut env).unwrap();
+    assert!(fx.iter().any(|e| matches!(e, Effect::DecideAgain)));
+    assert_eq!(task(&wf, "loop").status, InProgress);
+    let out = apply(&mut wf, Event::Decide, &mut env).unwrap();
+    assert!(!out.effects.iter().any(|e| matches!(e, Effect::DecideAgain)));
+    assert_eq!(wf.status, WorkflowStatus::Completed);
+    assert_eq!(wf.variables["last"], json!(2_499));
+    assert_eq!(wf.tasks.len(), 2, "keepLastN 1 keeps one iteration");
+}
+
+#[test]
+fn a_dynamic_fork_past_the_limit_fails_the_workflow() {
+    let mut env = TestEnv::new();
+    let items: Vec<Value> = (0..10_001).map(|i| json!({"i": i})).collect();
+    let tasks = json!([
+        {"name": "df", "taskReferenceName": "df", "type": "FORK_JOIN_DYNAMIC",
+         "inputParameters": {"forkTaskName": "w", "forkTaskInputs": "${workflow.input.items}"}},
+        {"name": "j", "taskReferenceName": "j", "type": "JOIN"}]);
+    let wf = go(&mut env, tasks, json!({ "items": items }));
+    assert_eq!(wf.status, WorkflowStatus::Failed);
+    assert!(wf.tasks.is_empty());
+    assert!(
+        wf.reason_for_incompletion
+            .unwrap()
+            .contains("at most 10000")
+    );
+}
