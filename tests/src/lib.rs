@@ -348,3 +348,29 @@ pub fn task_id(wf: &Value, reference: &str, status: &str) -> String {
         .unwrap_or_else(|| panic!("no {status} task {reference} in {wf:#}"))
         .to_string()
 }
+
+/// A SIMPLE workflow task named and referenced `reference`.
+pub fn simple(reference: &str) -> Value {
+    serde_json::json!({"name": reference, "taskReferenceName": reference, "type": "SIMPLE"})
+}
+
+/// The latest task with this reference.
+pub fn latest<'a>(wf: &'a Value, reference: &str) -> &'a Value {
+    wf["tasks"]
+        .as_array()
+        .and_then(|tasks| {
+            tasks
+                .iter()
+                .rev()
+                .find(|t| t["referenceTaskName"] == reference)
+        })
+        .unwrap_or_else(|| panic!("no task {reference}: {wf:#}"))
+}
+
+/// The child workflow of the latest SUB_WORKFLOW task with this reference.
+pub fn child_of(wf: &Value, reference: &str) -> String {
+    latest(wf, reference)["subWorkflowId"]
+        .as_str()
+        .unwrap_or_else(|| panic!("no child for {reference}: {wf:#}"))
+        .to_string()
+}

@@ -1,33 +1,12 @@
 //! The seed signals on operators and sub-workflow trees (reference conductor-operators
 //! §14.6, §17.2), against the real binary over HTTP.
 
-use fermata_tests::{Server, pairs, statuses};
+use fermata_tests::{Server, child_of, latest, pairs, simple, statuses};
 use serde_json::{Value, json};
 
-fn simple(reference: &str) -> Value {
-    json!({"name": reference, "taskReferenceName": reference, "type": "SIMPLE"})
-}
-
-fn child_of(wf: &Value, reference: &str) -> String {
-    wf["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .find(|t| t["referenceTaskName"] == reference)
-        .and_then(|t| t["subWorkflowId"].as_str())
-        .unwrap_or_else(|| panic!("no child for {reference}: {wf:#}"))
-        .to_string()
-}
-
-fn task_id(wf: &Value, reference: &str) -> String {
-    wf["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .find(|t| t["referenceTaskName"] == reference)
-        .and_then(|t| t["taskId"].as_str())
+fn latest_id(wf: &Value, reference: &str) -> String {
+    latest(wf, reference)["taskId"]
+        .as_str()
         .unwrap()
         .to_string()
 }
@@ -108,7 +87,7 @@ async fn rerun_from_a_task_inside_a_fork_keeps_the_other_branch() {
     }
     let wf = s.workflow(&id).await;
     assert_eq!(wf["status"], "COMPLETED");
-    let a1 = task_id(&wf, "a1");
+    let a1 = latest_id(&wf, "a1");
     let r = s
         .post(
             &format!("/workflow/{id}/rerun"),
@@ -229,7 +208,7 @@ async fn retrying_the_root_with_resume_retries_the_leaf_in_place() {
 async fn rerunning_the_leaf_from_a_task_id_given_to_the_root_revives_every_level() {
     let s = Server::start().await;
     let (root, mid, leaf) = failed_tree(&s).await;
-    let t1 = task_id(&s.workflow(&leaf).await, "t1");
+    let t1 = latest_id(&s.workflow(&leaf).await, "t1");
     let r = s
         .post(
             &format!("/workflow/{root}/rerun"),

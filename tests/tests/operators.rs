@@ -1,24 +1,8 @@
 //! Operators and sub-workflows against the real binary over HTTP: each operator, the signals
 //! that reach into forks, loops and children, and a crash while children complete.
 
-use fermata_tests::{Server, pairs, statuses};
-use serde_json::{Value, json};
-
-fn simple(reference: &str) -> Value {
-    json!({"name": reference, "taskReferenceName": reference, "type": "SIMPLE"})
-}
-
-fn child_of(wf: &Value, reference: &str) -> String {
-    wf["tasks"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .rev()
-        .find(|t| t["referenceTaskName"] == reference)
-        .and_then(|t| t["subWorkflowId"].as_str())
-        .unwrap_or_else(|| panic!("no child for {reference}: {wf:#}"))
-        .to_string()
-}
+use fermata_tests::{Server, child_of, pairs, simple, statuses};
+use serde_json::json;
 
 /// `child`: one SIMPLE task whose output `v` is the child's output `r`.
 async fn define_child(s: &Server) {

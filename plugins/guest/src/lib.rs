@@ -65,3 +65,18 @@ pub fn to_text(v: &Value) -> String {
         other => other.to_string(),
     }
 }
+
+/// A number computed as a float (JavaScript's, jq's) as JSON text: whole numbers in i64's
+/// range as integers (`5`, not `5.0`, as Conductor's Java engines give them), non-finite
+/// ones as `null`, the rest in their shortest round-trip form.
+pub fn float_json(f: f64) -> String {
+    // 2^63: the first double past i64::MAX.
+    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
+    if !f.is_finite() {
+        "null".into()
+    } else if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) {
+        (f as i64).to_string()
+    } else {
+        serde_json::Number::from_f64(f).map_or_else(|| "null".into(), |n| n.to_string())
+    }
+}

@@ -109,17 +109,6 @@ fn number(n: &Num) -> String {
     }
 }
 
-/// Whole numbers in i64's range as integers, non-finite ones as null, the rest in their
-/// shortest round-trip form.
 fn float(f: f64) -> String {
-    // 2^63: the first double past i64::MAX.
-    const LIMIT: f64 = 9_223_372_036_854_775_808.0;
-    if !f.is_finite() {
-        "null".into()
-    } else if f.fract() == 0.0 && (-LIMIT..LIMIT).contains(&f) {
-        (f as i64).to_string()
-    } else {
-        fermata_plugin::serde_json::Number::from_f64(f)
-            .map_or_else(|| "null".into(), |n| n.to_string())
-    }
+    fermata_plugin::float_json(f)
 }

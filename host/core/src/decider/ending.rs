@@ -67,6 +67,16 @@ impl End {
         }
     }
 
+    /// Terminated from outside (the API, a parent).
+    pub fn terminated(reason: Option<String>, failure_workflow: bool) -> End {
+        End {
+            status: WorkflowStatus::Terminated,
+            reason,
+            failed_task_id: None,
+            failure_workflow,
+        }
+    }
+
     pub fn task(mut self, task_id: String) -> End {
         self.failed_task_id = Some(task_id);
         self
@@ -104,6 +114,17 @@ pub(super) fn end_workflow(wf: &mut Workflow, end: End, env: &mut dyn Env, fx: &
     if end.failure_workflow {
         start_failure_workflow(wf, end.failed_task_id, env, fx);
     }
+}
+
+/// Running again (restart, rerun, retry, a revived child): nothing of the last end is kept.
+pub(super) fn reopen(wf: &mut Workflow) {
+    wf.status = WorkflowStatus::Running;
+    wf.reason_for_incompletion = None;
+    wf.failed_task_id = None;
+    wf.failed_reference_task_names.clear();
+    wf.failed_task_names.clear();
+    wf.end_time = 0;
+    wf.output = Json::new();
 }
 
 /// The TERMINATE task that has run, if one has.

@@ -2,7 +2,7 @@
 //! terminate, skip task, reset callbacks. Where fermata deliberately differs from Conductor
 //! OSS the comment says so.
 
-use super::ending::{End, end_workflow};
+use super::ending::{End, end_workflow, reopen};
 use super::evaluate::decide;
 use super::graph::Graph;
 use super::instance::{Placement, begin, dequeue, enqueue};
@@ -62,16 +62,6 @@ fn drop_all_tasks(wf: &mut Workflow, fx: &mut Vec<Effect>) {
     }
 }
 
-fn clear_failure(wf: &mut Workflow) {
-    wf.status = WorkflowStatus::Running;
-    wf.reason_for_incompletion = None;
-    wf.failed_task_id = None;
-    wf.failed_reference_task_names.clear();
-    wf.failed_task_names.clear();
-    wf.end_time = 0;
-    wf.output = Json::new();
-}
-
 pub(super) fn restart(
     wf: &mut Workflow,
     latest: Option<Box<WorkflowDef>>,
@@ -93,7 +83,7 @@ pub(super) fn restart(
         )));
     }
     drop_all_tasks(wf, fx);
-    clear_failure(wf);
+    reopen(wf);
     let now = env.now();
     wf.create_time = now;
     wf.start_time = now;
@@ -127,7 +117,7 @@ pub(super) fn rerun(
     if let Some(input) = request.workflow_input {
         wf.input = input;
     }
-    clear_failure(wf);
+    reopen(wf);
     let Some(from) = from else {
         drop_all_tasks(wf, fx);
         decide(wf, env, fx);
@@ -222,19 +212,37 @@ pub(super) fn rerun(
             task.input_data = input;
         }
     }
-    if let Some((wt, placement)) = recreated {
-        let mut d = Decision {
-            env: &mut *env,
-            fx: &mut *fx,
-            graph: &graph,
-        };
-        if let Err(kinds::Fatal(reason)) = kinds::schedule(wf, &wt, placement, &mut d) {
-            end_workflow(wf, End::failure(WorkflowStatus::Failed, reason), env, fx);
-            return Ok(());
-        }
+    if let Some((wt, placement)) = recreated
+        && !recreate_node(wf, &wt, placement, &graph, env, fx)
+    {
+        return Ok(());
     }
     decide(wf, env, fx);
     Ok(())
+}
+
+/// Create definition node `wt` afresh (an operator that decides when it is created). False
+/// when that failed the workflow.
+fn recreate_node(
+    wf: &mut Workflow,
+    wt: &crate::model::WorkflowTask,
+    placement: Placement,
+    graph: &Graph,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) -> bool {
+    let mut d = Decision {
+        env: &mut *env,
+        fx: &mut *fx,
+        graph,
+    };
+    match kinds::schedule(wf, wt, placement, &mut d) {
+        Ok(()) => true,
+        Err(kinds::Fatal(reason)) => {
+            end_workflow(wf, End::failure(WorkflowStatus::Failed, reason), env, fx);
+            false
+        }
+    }
 }
 
 /// Conductor answers 404 for a retry of a running workflow (long-standing, SDK tests may rely
@@ -306,13 +314,7 @@ pub(super) fn retry(
                     iteration: task.iteration,
                     retry_count: task.retry_count + 1,
                 };
-                let mut d = Decision {
-                    env: &mut *env,
-                    fx: &mut *fx,
-                    graph: &graph,
-                };
-                if let Err(kinds::Fatal(reason)) = kinds::schedule(wf, &wt, placement, &mut d) {
-                    end_workflow(wf, End::failure(WorkflowStatus::Failed, reason), env, fx);
+                if !recreate_node(wf, &wt, placement, &graph, env, fx) {
                     return Ok(());
                 }
             }
@@ -340,13 +342,12 @@ pub(super) fn terminate(
         )),
         WorkflowStatus::Terminated => Ok(()),
         _ => {
-            let end = End {
-                status: WorkflowStatus::Terminated,
-                reason,
-                failed_task_id: None,
-                failure_workflow: trigger_failure_workflow,
-            };
-            end_workflow(wf, end, env, fx);
+            end_workflow(
+                wf,
+                End::terminated(reason, trigger_failure_workflow),
+                env,
+                fx,
+            );
             Ok(())
         }
     }
@@ -473,13 +474,7 @@ pub(super) fn deliver(
         }
         MessageBody::Terminate { reason } => {
             if !wf.status.is_terminal() {
-                let end = End {
-                    status: WorkflowStatus::Terminated,
-                    reason: Some(reason),
-                    failed_task_id: None,
-                    failure_workflow: false,
-                };
-                end_workflow(wf, end, env, fx);
+                end_workflow(wf, End::terminated(Some(reason), false), env, fx);
             }
         }
         MessageBody::Revive {

@@ -2,7 +2,7 @@
 //! of every branch, and the JOIN written after the fork, all created together.
 
 use super::super::instance::{Placement, build, finish, push, task_input};
-use super::{Decision, Fatal, TaskKind, join, kind_of, schedule as schedule_node};
+use super::{Decision, Fatal, join, schedule as schedule_node};
 use crate::model::{TaskStatus, Workflow, WorkflowTask};
 
 pub(super) fn schedule(
@@ -11,15 +11,11 @@ pub(super) fn schedule(
     at: Placement,
     d: &mut Decision,
 ) -> Result<(), Fatal> {
-    let join = d
-        .graph
-        .following(&wt.task_reference_name)
-        .filter(|j| kind_of(j) == TaskKind::Join)
-        .ok_or_else(|| {
-            Fatal(
-                "Fork task definition is not followed by a join task.  Check the blueprint".into(),
-            )
-        })?;
+    let join = join::after(
+        wt,
+        d,
+        "Fork task definition is not followed by a join task.  Check the blueprint",
+    )?;
     let mut fork = build(wf, wt, at, Default::default(), d.env);
     fork.input_data = task_input(wf, wt, &fork.task_id);
     finish(&mut fork, TaskStatus::Completed, d.env.now());

@@ -16,13 +16,11 @@ pub(super) fn schedule(
     at: Placement,
     d: &mut Decision,
 ) -> Result<(), Fatal> {
-    let join = d
-        .graph
-        .following(&wt.task_reference_name)
-        .filter(|j| kind_of(j) == TaskKind::Join)
-        .ok_or_else(|| {
-            Fatal("Dynamic join definition is not followed by a join task.  Check the workflow definition.".into())
-        })?;
+    let join = join::after(
+        wt,
+        d,
+        "Dynamic join definition is not followed by a join task.  Check the workflow definition.",
+    )?;
     let mut fork = build(wf, wt, at, Json::new(), d.env);
     let input = task_input(wf, wt, &fork.task_id);
     let mut forks = forked_tasks(wf, wt, &input)?;

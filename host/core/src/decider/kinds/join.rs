@@ -40,6 +40,18 @@ pub(super) fn create(
     push(wf, task, d.fx);
 }
 
+/// The JOIN written right after fork `wt`, or why the workflow cannot go on.
+pub(super) fn after<'a>(
+    wt: &WorkflowTask,
+    d: &Decision<'a>,
+    missing: &str,
+) -> Result<&'a WorkflowTask, super::Fatal> {
+    d.graph
+        .following(&wt.task_reference_name)
+        .filter(|j| kind_of(j) == TaskKind::Join)
+        .ok_or_else(|| super::Fatal(missing.to_string()))
+}
+
 /// The references a join waits for, with the iteration suffix when it sits in a loop.
 pub(super) fn refs(join: &Task, key: &str) -> Vec<String> {
     let suffix = |r: &str| {

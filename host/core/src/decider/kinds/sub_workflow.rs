@@ -216,13 +216,7 @@ pub(in super::super) fn revive(
     task.end_time = 0;
     task.executed = false;
     task.reason_for_incompletion = None;
-    wf.status = WorkflowStatus::Running;
-    wf.reason_for_incompletion = None;
-    wf.failed_task_id = None;
-    wf.failed_reference_task_names.clear();
-    wf.failed_task_names.clear();
-    wf.end_time = 0;
-    wf.output = Json::new();
+    super::super::ending::reopen(wf);
     wf.last_retried_time = now;
     for t in wf.tasks.iter_mut() {
         if t.status != TaskStatus::Canceled || t.retried {
