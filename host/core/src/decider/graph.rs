@@ -49,6 +49,11 @@ impl<'a> Graph<'a> {
         &self.def.tasks
     }
 
+    /// Whether the definition holds this reference (a dynamically forked task it does not).
+    pub fn holds(&self, reference: &str) -> bool {
+        self.nodes.contains_key(reference)
+    }
+
     /// The task written right after `reference` in the same list (a FORK_JOIN's JOIN).
     pub fn following(&self, reference: &str) -> Option<&'a WorkflowTask> {
         let node = self.nodes.get(reference)?;

@@ -10,6 +10,7 @@ mod graph;
 mod instance;
 mod kinds;
 mod messages;
+mod rerun;
 mod retry;
 mod signals;
 mod tasks;
@@ -291,7 +292,7 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
         Event::Pause => signals::pause(wf),
         Event::Resume => signals::resume(wf, env, &mut out.effects),
         Event::Restart { latest } => signals::restart(wf, latest, env, &mut out.effects),
-        Event::Rerun(request) => signals::rerun(wf, request, env, &mut out.effects),
+        Event::Rerun(request) => rerun::rerun(wf, request, env, &mut out.effects),
         Event::Retry {
             resume_subworkflow_tasks: _,
         } => signals::retry(wf, env, &mut out.effects),

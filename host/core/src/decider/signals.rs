@@ -10,10 +10,7 @@ use super::kinds::{self, Decision, TaskKind, kind_of, sub_workflow};
 use super::messages::MessageBody;
 use super::retry::new_attempt;
 use super::{Effect, EngineError, Env};
-use crate::model::{
-    Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskStatus, Workflow, WorkflowDef,
-    WorkflowStatus, strip_iteration,
-};
+use crate::model::{SkipTaskRequest, Task, TaskStatus, Workflow, WorkflowDef, WorkflowStatus};
 use std::collections::BTreeMap;
 
 fn not_terminal(wf: &Workflow, action: &str) -> EngineError {
@@ -56,9 +53,29 @@ pub(super) fn resume(
     Ok(())
 }
 
-fn drop_all_tasks(wf: &mut Workflow, fx: &mut Vec<Effect>) {
+/// Remove every task (restart, rerun from the start). A child still running is terminated:
+/// nothing would be left to hear from it.
+pub(super) fn drop_all_tasks(wf: &mut Workflow, fx: &mut Vec<Effect>) {
     for task in wf.tasks.drain(..) {
+        abandon(&wf.workflow_id, &task, fx);
         dequeue(&task, fx);
+    }
+}
+
+/// A task that is removed or made new while its child runs: the child is terminated.
+pub(super) fn abandon(workflow_id: &str, task: &Task, fx: &mut Vec<Effect>) {
+    if kind_of(&task.workflow_task) == TaskKind::SubWorkflow
+        && !task.status.is_terminal()
+        && let Some(child) = &task.sub_workflow_id
+    {
+        fx.push(Effect::Send(crate::decider::Message {
+            to: child.clone(),
+            from: workflow_id.to_string(),
+            body: MessageBody::Terminate {
+                reason: "Parent workflow has been rerun: this sub-workflow's task was replaced"
+                    .into(),
+            },
+        }));
     }
 }
 
@@ -92,138 +109,9 @@ pub(super) fn restart(
     Ok(())
 }
 
-/// Conductor OSS reruns only ended workflows. Like Orkes, fermata also reruns a running or
-/// paused one: the tasks after the rerun point are canceled and removed first.
-pub(super) fn rerun(
-    wf: &mut Workflow,
-    request: RerunWorkflowRequest,
-    env: &mut dyn Env,
-    fx: &mut Vec<Effect>,
-) -> Result<(), EngineError> {
-    let from = match request
-        .re_run_from_task_id
-        .as_deref()
-        .filter(|id| !id.is_empty())
-    {
-        Some(id) => Some(
-            wf.task_index(id)
-                .ok_or_else(|| EngineError::bad_request(format!("Task {id} not found")))?,
-        ),
-        None => None,
-    };
-    if let Some(correlation_id) = request.correlation_id {
-        wf.correlation_id = Some(correlation_id);
-    }
-    if let Some(input) = request.workflow_input {
-        wf.input = input;
-    }
-    reopen(wf);
-    let Some(from) = from else {
-        drop_all_tasks(wf, fx);
-        decide(wf, env, fx);
-        return Ok(());
-    };
-    let now = env.now();
-    let from_seq = wf.tasks[from].seq;
-    let from_id = wf.tasks[from].task_id.clone();
-    let from_ref = wf.tasks[from].reference_task_name.clone();
-    let from_kind = kind_of(&wf.tasks[from].workflow_task);
-    // Operators that decide when they are created (SWITCH, the forks) are created again:
-    // they evaluate afresh and their branches follow. Conductor OSS resets them in place,
-    // where they decide nothing (reference conductor-operators §14.6).
-    let recreate = matches!(
-        from_kind,
-        TaskKind::Switch | TaskKind::Decision | TaskKind::Fork | TaskKind::ForkDynamic
-    );
-    let recreated = recreate.then(|| {
-        let t = &wf.tasks[from];
-        let placement = Placement {
-            iteration: t.iteration,
-            retry_count: t.retry_count,
-        };
-        (t.workflow_task.clone(), placement)
-    });
-    // Inside a fork, the other branches and the JOIN stay: only what follows the rerun task
-    // in its own branch (and what came after the JOIN) is removed. Conductor removes every
-    // task created after it, sibling branches included, and its JOIN then waits forever.
-    let def = wf.workflow_definition.clone();
-    let graph = Graph::of(&def);
-    let forks = graph.forks_around(strip_iteration(&from_ref));
-    let keep_beside = |t: &Task| {
-        forks.iter().any(|(fork, branch)| {
-            let join = graph
-                .following(&fork.task_reference_name)
-                .map(|j| j.task_reference_name.as_str());
-            join == Some(t.base_reference())
-                || graph
-                    .branch_in(&fork.task_reference_name, t.base_reference())
-                    .is_some_and(|b| b != *branch)
-        })
-    };
-    let removed =
-        |t: &Task| (t.seq > from_seq && !keep_beside(t)) || (recreate && t.task_id == from_id);
-    for task in wf.tasks.iter().filter(|t| removed(t)) {
-        dequeue(task, fx);
-    }
-    wf.tasks.retain(|t| !removed(t));
-    for task in wf.tasks.iter_mut().filter(|t| {
-        forks.iter().any(|(fork, _)| {
-            graph
-                .following(&fork.task_reference_name)
-                .map(|j| j.task_reference_name.as_str())
-                == Some(t.base_reference())
-        })
-    }) {
-        begin(task, now);
-        task.end_time = 0;
-        task.executed = false;
-        task.reason_for_incompletion = None;
-    }
-    for task in wf.tasks.iter_mut() {
-        let is_from = task.task_id == from_id;
-        let reopen = is_from
-            || (task.status.is_terminal()
-                && !task.status.is_successful()
-                && !task.retried
-                && task.reference_task_name != from_ref);
-        if !reopen {
-            continue;
-        }
-        let keep_input = task.input_data.clone();
-        match kind_of(&task.workflow_task) {
-            // Open operators wait again where they stand; a rerun loop starts over.
-            TaskKind::Join | TaskKind::ExclusiveJoin | TaskKind::DoWhile => {
-                begin(task, now);
-                task.end_time = 0;
-                task.executed = false;
-                task.reason_for_incompletion = None;
-                if is_from && kind_of(&task.workflow_task) == TaskKind::DoWhile {
-                    task.iteration = 0;
-                    task.output_data = Json::new();
-                }
-            }
-            _ => {
-                sub_workflow::reset(task, now);
-                enqueue(task, 0, fx);
-            }
-        }
-        task.input_data = keep_input;
-        if is_from && let Some(input) = request.task_input.clone() {
-            task.input_data = input;
-        }
-    }
-    if let Some((wt, placement)) = recreated
-        && !recreate_node(wf, &wt, placement, &graph, env, fx)
-    {
-        return Ok(());
-    }
-    decide(wf, env, fx);
-    Ok(())
-}
-
 /// Create definition node `wt` afresh (an operator that decides when it is created). False
 /// when that failed the workflow.
-fn recreate_node(
+pub(super) fn recreate_node(
     wf: &mut Workflow,
     wt: &crate::model::WorkflowTask,
     placement: Placement,

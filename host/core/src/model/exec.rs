@@ -175,9 +175,14 @@ pub struct Task {
 }
 
 impl Task {
-    /// The reference name without the `__<iteration>` suffix loop tasks carry.
+    /// The reference name without the `__<iteration>` suffix loop tasks carry. A task
+    /// outside a loop keeps its reference whole, even one that ends in `__<digits>`.
     pub fn base_reference(&self) -> &str {
-        strip_iteration(&self.reference_task_name)
+        if self.iteration > 0 {
+            strip_iteration(&self.reference_task_name)
+        } else {
+            &self.reference_task_name
+        }
     }
 
     /// The definition the decider applies: the registered one embedded at schedule time, or

@@ -102,7 +102,6 @@ fn simple_form(
     let workflow = text("forkTaskWorkflow");
     let name = text("forkTaskName")
         .or_else(|| (kind_of_type(&task_type) != TaskKind::Worker).then(|| task_type.clone()))
-        .or_else(|| workflow.clone())
         .unwrap_or_else(|| wt.task_reference_name.clone());
     // A second dynamic fork (or a later loop iteration) prefixes its refs with its own.
     let another_fork = wf

@@ -53,7 +53,7 @@ pub(super) fn after<'a>(
 }
 
 /// The references a join waits for, with the iteration suffix when it sits in a loop.
-pub(super) fn refs(join: &Task, key: &str) -> Vec<String> {
+pub(in super::super) fn refs(join: &Task, key: &str) -> Vec<String> {
     let suffix = |r: &str| {
         if join.iteration > 0 {
             format!("{r}__{}", join.iteration)

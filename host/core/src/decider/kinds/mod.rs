@@ -8,7 +8,7 @@ mod dynamic;
 mod exclusive_join;
 mod fork;
 mod fork_dynamic;
-mod join;
+pub(super) mod join;
 mod lambda;
 pub(super) mod plugin;
 mod script;
@@ -273,12 +273,11 @@ pub(super) fn successors(wf: &mut Workflow, i: usize, d: &mut Decision) -> Resul
     }
 }
 
-/// Time the decider waits for `task` to be due, if it is a kind the decider starts.
+/// When a SCHEDULED task the decider may start (anything but a worker's) is due: after its
+/// start delay or retry back-off. A pure plugin then runs inside the decision made at that
+/// time; another plugin is picked up from its queue.
 pub(super) fn due_at(task: &Task) -> Option<i64> {
-    let decider_runs = !matches!(
-        kind_of(&task.workflow_task),
-        TaskKind::Worker | TaskKind::Plugin
-    );
+    let decider_runs = kind_of(&task.workflow_task) != TaskKind::Worker;
     (decider_runs && task.status == TaskStatus::Scheduled)
         .then(|| super::timeouts::after(task.scheduled_time, task.callback_after_seconds.max(0)))
 }

@@ -418,6 +418,7 @@ fn pending_task_by_ref_ignores_ended_tasks_and_matches_loop_suffixes() {
     complete(&mut wf, &mut env, "t1", json!({}));
     assert!(pending_task_by_ref(&wf, "t1").is_none());
     wf.tasks[1].reference_task_name = "t2__3".into();
+    wf.tasks[1].iteration = 3;
     assert_eq!(
         pending_task_by_ref(&wf, "t2").unwrap().reference_task_name,
         "t2__3"

@@ -857,3 +857,83 @@ fn a_dynamic_fork_past_the_limit_fails_the_workflow() {
             .contains("at most 10000")
     );
 }
+
+#[test]
+fn a_reference_ending_in_digits_outside_a_loop_is_a_reference_like_any_other() {
+    let mut env = TestEnv::new();
+    let mut wf = go(&mut env, json!([t("fetch__1"), t("b")]), json!({}));
+    complete(&mut wf, &mut env, "fetch__1", json!({}));
+    assert_eq!(task(&wf, "b").status, Scheduled);
+}
+
+#[test]
+fn a_pure_plugin_waits_for_its_start_delay() {
+    let mut env = loop_env();
+    let tasks = json!([{"name": "d", "taskReferenceName": "d", "type": "INLINE", "startDelay": 60,
+        "inputParameters": {"i": 2, "expression": "$.i * 2"}}]);
+    let mut wf = go(&mut env, tasks, json!({}));
+    assert_eq!(task(&wf, "d").status, Scheduled);
+    assert_eq!(next_wake(&wf), Some(env.now + 60_000));
+    env.advance(60);
+    apply(&mut wf, Event::Decide, &mut env).unwrap();
+    assert_eq!(task(&wf, "d").output_data["result"], json!(4));
+}
+
+#[test]
+fn rerun_from_an_earlier_iteration_takes_the_loop_back_to_it() {
+    let mut env = loop_env();
+    let mut wf = go(&mut env, counted_loop(json!([t("a")]), json!({})), json!({"n": 3}));
+    for r in ["a__1", "a__2", "a__3", "after"] {
+        complete(&mut wf, &mut env, r, json!({"r": r}));
+    }
+    assert_eq!(wf.status, WorkflowStatus::Completed);
+    let a2 = task(&wf, "a__2").task_id.clone();
+    let request = RerunWorkflowRequest {
+        re_run_from_task_id: Some(a2),
+        ..Default::default()
+    };
+    apply(&mut wf, Event::Rerun(request), &mut env).unwrap();
+    assert_eq!(
+        statuses(&wf),
+        st(&[("loop", InProgress), ("a__1", Completed), ("a__2", Scheduled)])
+    );
+    assert_eq!(task(&wf, "loop").iteration, 2);
+    assert!(task(&wf, "loop").output_data.get("3").is_none());
+    complete(&mut wf, &mut env, "a__2", json!({}));
+    complete(&mut wf, &mut env, "a__3", json!({}));
+    complete(&mut wf, &mut env, "after", json!({}));
+    assert_eq!(wf.status, WorkflowStatus::Completed);
+    assert_eq!(task(&wf, "loop").output_data["iteration"], json!(3));
+}
+
+#[test]
+fn rerun_from_a_dynamically_forked_task_keeps_the_other_forks_and_the_join() {
+    let mut env = TestEnv::new();
+    let mut wf = go(&mut env, dynamic(), json!({}));
+    complete(&mut wf, &mut env, "producer", json!({
+        "tasks": [{"name": "x", "taskReferenceName": "xdt1"}, {"name": "x", "taskReferenceName": "xdt2"}],
+        "inputs": {}}));
+    complete(&mut wf, &mut env, "xdt1", json!({}));
+    complete(&mut wf, &mut env, "xdt2", json!({}));
+    complete(&mut wf, &mut env, "last", json!({}));
+    assert_eq!(wf.status, WorkflowStatus::Completed);
+    let x1 = task(&wf, "xdt1").task_id.clone();
+    let request = RerunWorkflowRequest {
+        re_run_from_task_id: Some(x1),
+        ..Default::default()
+    };
+    apply(&mut wf, Event::Rerun(request), &mut env).unwrap();
+    assert_eq!(
+        statuses(&wf),
+        st(&[
+            ("producer", Completed),
+            ("dyn", Completed),
+            ("xdt1", Scheduled),
+            ("xdt2", Completed),
+            ("dynamicfanouttask_join", InProgress)
+        ])
+    );
+    complete(&mut wf, &mut env, "xdt1", json!({}));
+    complete(&mut wf, &mut env, "last", json!({}));
+    assert_eq!(wf.status, WorkflowStatus::Completed);
+}

@@ -370,3 +370,22 @@ fn start_workflow_starts_an_independent_workflow_and_completes() {
     );
     assert_eq!(wf.status, WorkflowStatus::Failed);
 }
+
+#[test]
+fn rerunning_a_running_parent_from_before_its_sub_workflow_terminates_the_child() {
+    let mut env = env_with_child();
+    let (mut wf, _) = parent(&mut env, json!([t("first"), sub("s", json!({"name": "leaf"}))]));
+    complete(&mut wf, &mut env, "first", json!({}));
+    let child = wf.tasks[1].sub_workflow_id.clone().unwrap();
+    let first = wf.tasks[0].task_id.clone();
+    let request = RerunWorkflowRequest {
+        re_run_from_task_id: Some(first),
+        ..Default::default()
+    };
+    let out = apply(&mut wf, Event::Rerun(request), &mut env).unwrap();
+    let messages = sent(&out.effects);
+    assert_eq!(messages.len(), 1);
+    assert_eq!(messages[0].to, child);
+    assert!(matches!(messages[0].body, MessageBody::Terminate { .. }));
+    assert_eq!(statuses(&wf), st(&[("first", TaskStatus::Scheduled)]));
+}
