@@ -127,6 +127,9 @@ enum Step {
 fn passes(wf: &mut Workflow, d: &mut Decision) -> Result<(), Fatal> {
     let mut settled = false;
     for _ in 0..MAX_PASSES {
+        if d.env.should_pause() {
+            break;
+        }
         if wf.tasks.len() > MAX_TASKS_PER_EXECUTION {
             return Err(Fatal(format!(
                 "The workflow has more than {MAX_TASKS_PER_EXECUTION} tasks (every attempt and loop iteration counts): it cannot go on"

@@ -56,6 +56,11 @@ pub trait Env {
     fn run_pure(&mut self, _call: PureCall<'_>) -> Option<PluginOutcome> {
         None
     }
+    /// Whether this decision has used its share of the host (plugins run inside it): it then
+    /// stops where it is, commits, and goes on in the next decision.
+    fn should_pause(&self) -> bool {
+        false
+    }
 }
 
 /// A plugin run the decider asks for: the task (for its ids and attempt) and its input.

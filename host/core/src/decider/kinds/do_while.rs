@@ -140,12 +140,17 @@ fn again(wf: &Workflow, i: usize, n: i32, d: &mut Decision) -> Result<bool, Stri
     let own = lp.reference_task_name.clone();
     let mut input = task_input(wf, &lp.workflow_task, &lp.task_id);
     input.insert(own.clone(), Value::Object(lp.output_data.clone()));
-    for t in wf.tasks.iter().filter(|t| !t.retried) {
-        if t.iteration > 0 && d.graph.inside(&own, t.base_reference()) {
-            input.insert(
-                t.base_reference().to_string(),
-                Value::Object(t.output_data.clone()),
-            );
+    // The latest instance of each body task, found from the end: copying every iteration's
+    // output to keep only the last would make a long loop quadratic.
+    for t in wf
+        .tasks
+        .iter()
+        .rev()
+        .filter(|t| !t.retried && t.iteration > 0)
+    {
+        let base = t.base_reference();
+        if !input.contains_key(base) && d.graph.inside(&own, base) {
+            input.insert(base.to_string(), Value::Object(t.output_data.clone()));
         }
     }
     let condition = lp

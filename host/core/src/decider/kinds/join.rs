@@ -68,25 +68,16 @@ pub(in super::super) fn refs(join: &Task, key: &str) -> Vec<String> {
         .unwrap_or_default()
 }
 
+/// The JOIN decides once every task it joins on has ended (or one that matters failed); its
+/// output, each joined task's output by reference, is gathered then.
 pub(super) fn execute(wf: &mut Workflow, i: usize, now: i64) -> bool {
     let refs = refs(&wf.tasks[i], "joinOn");
     let found: Vec<(&String, Option<&Task>)> =
         refs.iter().map(|r| (r, wf.last_task_by_ref(r))).collect();
     let all_settled = found.iter().all(|(_, t)| t.is_some_and(settled));
-    let mut output = Json::new();
     let mut failures: Vec<&Task> = Vec::new();
     let mut with_errors = Vec::new();
-    for (reference, task) in &found {
-        let Some(task) = task else { continue };
-        if !task.output_data.is_empty() {
-            output.insert(
-                (*reference).clone(),
-                Value::Object(task.output_data.clone()),
-            );
-        }
-        if !settled(task) {
-            continue;
-        }
+    for task in found.iter().filter_map(|(_, t)| *t).filter(|t| settled(t)) {
         let wt = &task.workflow_task;
         if failed(task) && !wt.optional && (!wt.permissive || all_settled) {
             failures.push(task);
@@ -95,7 +86,7 @@ pub(super) fn execute(wf: &mut Workflow, i: usize, now: i64) -> bool {
             with_errors.push(format!("{}/{}", task.task_def_name, task.task_id));
         }
     }
-    let verdict = if !failures.is_empty() {
+    let (status, reason) = if !failures.is_empty() {
         let status = if failures.iter().all(|t| t.status == TaskStatus::Canceled) {
             TaskStatus::Canceled
         } else {
@@ -105,28 +96,26 @@ pub(super) fn execute(wf: &mut Workflow, i: usize, now: i64) -> bool {
             .iter()
             .filter_map(|t| t.reason_for_incompletion.clone())
             .collect();
-        Some((status, Some(reasons.join(" "))))
+        (status, Some(reasons.join(" ")))
     } else if all_settled && !with_errors.is_empty() {
-        Some((
+        (
             TaskStatus::CompletedWithErrors,
             Some(format!("{} completed with errors", with_errors.join(" "))),
-        ))
+        )
     } else if all_settled {
-        Some((TaskStatus::Completed, None))
+        (TaskStatus::Completed, None)
     } else {
-        None
+        return false;
     };
+    let output: Json = found
+        .iter()
+        .filter_map(|(r, t)| Some(((*r).clone(), (*t)?)))
+        .filter(|(_, t)| !t.output_data.is_empty())
+        .map(|(r, t)| (r, Value::Object(t.output_data.clone())))
+        .collect();
     let join = &mut wf.tasks[i];
-    let mut changed = false;
-    if join.output_data != output {
-        join.output_data = output;
-        join.update_time = now;
-        changed = true;
-    }
-    if let Some((status, reason)) = verdict {
-        join.reason_for_incompletion = reason;
-        finish(join, status, now);
-        changed = true;
-    }
-    changed
+    join.output_data = output;
+    join.reason_for_incompletion = reason;
+    finish(join, status, now);
+    true
 }

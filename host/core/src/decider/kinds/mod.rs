@@ -8,6 +8,7 @@ mod dynamic;
 mod exclusive_join;
 mod fork;
 mod fork_dynamic;
+mod inline_def;
 pub(super) mod join;
 mod lambda;
 pub(super) mod plugin;

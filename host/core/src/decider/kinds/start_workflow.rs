@@ -3,7 +3,7 @@
 
 use super::super::instance::finish;
 use super::super::{Effect, NewWorkflow};
-use super::Decision;
+use super::{Decision, inline_def};
 use crate::model::{StartWorkflowRequest, TaskStatus, Workflow};
 use serde_json::{Value, json};
 
@@ -43,7 +43,7 @@ fn request(wf: &Workflow, i: usize, d: &mut Decision) -> Result<String, String> 
         return Err(format!("startWorkflow validation failed. {problems}"));
     }
     let definition = match (&request.workflow_def, &name) {
-        (Some(def), _) => def.clone(),
+        (Some(def), _) => inline_def::prepare(def.clone(), d)?,
         (None, Some(name)) => d.env.workflow_def(name, request.version).ok_or_else(|| {
             format!(
                 "No such workflow defined. name={name}, version={}",

@@ -5,7 +5,7 @@
 use super::super::instance::{Placement, begin, build, enqueue, finish, push, task_input};
 use super::super::messages::ChildResult;
 use super::super::{Effect, NewWorkflow};
-use super::{Decision, Fatal, TaskKind, kind_of};
+use super::{Decision, Fatal, TaskKind, inline_def, kind_of};
 use crate::expr::Scope;
 use crate::model::{Json, Task, TaskStatus, Workflow, WorkflowDef, WorkflowStatus, WorkflowTask};
 use serde_json::{Value, json};
@@ -85,7 +85,8 @@ pub(super) fn start(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<boo
     let inline = input.get("subWorkflowDefinition").filter(|v| v.is_object());
     let definition: Result<WorkflowDef, String> = match (inline, name) {
         (Some(def), _) => serde_json::from_value(def.clone())
-            .map_err(|e| format!("Invalid inline sub-workflow definition: {e}")),
+            .map_err(|e| format!("Invalid inline workflow definition: {e}"))
+            .and_then(|def| inline_def::prepare(def, d)),
         (None, Some(name)) => d.env.workflow_def(name, version).ok_or_else(|| {
             format!(
                 "No such workflow defined. name={name}, version={}",
@@ -94,16 +95,9 @@ pub(super) fn start(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<boo
         }),
         (None, None) => Err("SubWorkflow name is null and no workflowDefinition supplied".into()),
     };
-    let definition = definition.and_then(|mut def| {
+    let definition = definition.and_then(|def| {
         if def.tasks.is_empty() {
             return Err(format!("Workflow definition {} has no tasks", def.key()));
-        }
-        if inline.is_some() {
-            crate::model::walk_mut(&mut def.tasks, &mut |t| {
-                if t.task_definition.is_none() {
-                    t.task_definition = d.env.task_def(&t.name);
-                }
-            });
         }
         Ok(def)
     });

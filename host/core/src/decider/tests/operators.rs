@@ -882,7 +882,11 @@ fn a_pure_plugin_waits_for_its_start_delay() {
 #[test]
 fn rerun_from_an_earlier_iteration_takes_the_loop_back_to_it() {
     let mut env = loop_env();
-    let mut wf = go(&mut env, counted_loop(json!([t("a")]), json!({})), json!({"n": 3}));
+    let mut wf = go(
+        &mut env,
+        counted_loop(json!([t("a")]), json!({})),
+        json!({"n": 3}),
+    );
     for r in ["a__1", "a__2", "a__3", "after"] {
         complete(&mut wf, &mut env, r, json!({"r": r}));
     }
@@ -895,7 +899,11 @@ fn rerun_from_an_earlier_iteration_takes_the_loop_back_to_it() {
     apply(&mut wf, Event::Rerun(request), &mut env).unwrap();
     assert_eq!(
         statuses(&wf),
-        st(&[("loop", InProgress), ("a__1", Completed), ("a__2", Scheduled)])
+        st(&[
+            ("loop", InProgress),
+            ("a__1", Completed),
+            ("a__2", Scheduled)
+        ])
     );
     assert_eq!(task(&wf, "loop").iteration, 2);
     assert!(task(&wf, "loop").output_data.get("3").is_none());
@@ -910,9 +918,14 @@ fn rerun_from_an_earlier_iteration_takes_the_loop_back_to_it() {
 fn rerun_from_a_dynamically_forked_task_keeps_the_other_forks_and_the_join() {
     let mut env = TestEnv::new();
     let mut wf = go(&mut env, dynamic(), json!({}));
-    complete(&mut wf, &mut env, "producer", json!({
+    complete(
+        &mut wf,
+        &mut env,
+        "producer",
+        json!({
         "tasks": [{"name": "x", "taskReferenceName": "xdt1"}, {"name": "x", "taskReferenceName": "xdt2"}],
-        "inputs": {}}));
+        "inputs": {}}),
+    );
     complete(&mut wf, &mut env, "xdt1", json!({}));
     complete(&mut wf, &mut env, "xdt2", json!({}));
     complete(&mut wf, &mut env, "last", json!({}));

@@ -374,7 +374,10 @@ fn start_workflow_starts_an_independent_workflow_and_completes() {
 #[test]
 fn rerunning_a_running_parent_from_before_its_sub_workflow_terminates_the_child() {
     let mut env = env_with_child();
-    let (mut wf, _) = parent(&mut env, json!([t("first"), sub("s", json!({"name": "leaf"}))]));
+    let (mut wf, _) = parent(
+        &mut env,
+        json!([t("first"), sub("s", json!({"name": "leaf"}))]),
+    );
     complete(&mut wf, &mut env, "first", json!({}));
     let child = wf.tasks[1].sub_workflow_id.clone().unwrap();
     let first = wf.tasks[0].task_id.clone();
@@ -388,4 +391,17 @@ fn rerunning_a_running_parent_from_before_its_sub_workflow_terminates_the_child(
     assert_eq!(messages[0].to, child);
     assert!(matches!(messages[0].body, MessageBody::Terminate { .. }));
     assert_eq!(statuses(&wf), st(&[("first", TaskStatus::Scheduled)]));
+}
+
+#[test]
+fn an_inline_definition_is_checked_as_registration_would() {
+    let mut env = TestEnv::new();
+    let bad = json!({"name": "inl", "workflowDefinition": {"name": "inl", "tasks": [
+        {"name": "a", "taskReferenceName": "same"}, {"name": "b", "taskReferenceName": "same"}]}});
+    let (wf, fx) = parent(&mut env, json!([sub("s", bad)]));
+    assert!(started_children(&fx).is_empty());
+    assert_eq!(wf.tasks[0].status, TaskStatus::Failed);
+    let reason = wf.tasks[0].reason_for_incompletion.clone().unwrap();
+    assert!(reason.starts_with("Invalid inline workflow definition inl:"), "{reason}");
+    assert!(reason.contains("should be unique"), "{reason}");
 }
