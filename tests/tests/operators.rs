@@ -476,3 +476,65 @@ async fn a_loop_longer_than_one_decision_finishes_in_the_next() {
     assert_eq!(wf["variables"]["last"], 2_499);
     assert_eq!(wf["tasks"][0]["outputData"]["iteration"], 2_500);
 }
+
+#[tokio::test]
+async fn a_sub_workflow_that_starts_itself_ends_at_the_nesting_limit() {
+    let s = Server::start().await;
+    s.define(json!({"name": "recurse", "tasks": [
+        {"name": "again", "taskReferenceName": "again", "type": "SUB_WORKFLOW",
+         "subWorkflowParam": {"name": "recurse", "version": 1}}]}))
+        .await;
+    let root = s.start_workflow("recurse", json!({})).await;
+    let wf = s.wait_for(&root, 60, |w| w["status"] == "FAILED").await;
+    let reason = wf["reasonForIncompletion"].as_str().unwrap();
+    assert!(reason.contains("Sub workflow recurse.1/"), "{reason}");
+    // Walk down: 32 levels below the root, the 33rd was refused.
+    let mut depth = 0;
+    let mut id = root.clone();
+    loop {
+        let w = s.workflow(&id).await;
+        assert_eq!(w["status"], "FAILED", "{w:#}");
+        match w["tasks"][0]["subWorkflowId"].as_str() {
+            Some(child) => id = child.to_string(),
+            None => break,
+        }
+        depth += 1;
+        assert!(depth <= 40, "too deep");
+    }
+    assert_eq!(depth, 33);
+    let leaf = s.workflow(&id).await;
+    assert!(
+        leaf["reasonForIncompletion"]
+            .as_str()
+            .unwrap()
+            .starts_with("Sub-workflows nest at most 32 levels deep")
+    );
+}
+
+#[tokio::test]
+async fn a_sub_workflow_version_is_pinned_when_its_parent_starts() {
+    let s = Server::start().await;
+    s.define(json!({"name": "pinned_parent", "tasks": [simple("first"),
+        {"name": "sub", "taskReferenceName": "sub", "type": "SUB_WORKFLOW",
+         "subWorkflowParam": {"name": "versioned"}}]}))
+        .await;
+    let r = s.post("/workflow/pinned_parent", json!({})).await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    assert!(
+        r.text
+            .contains("defined as a sub-workflow has no workflow definition available")
+    );
+    s.define(json!({"name": "versioned", "version": 1, "tasks": [simple("v1")]}))
+        .await;
+    let id = s.start_workflow("pinned_parent", json!({})).await;
+    s.define(json!({"name": "versioned", "version": 2, "tasks": [simple("v2")]}))
+        .await;
+    s.complete(&id, "first", json!({})).await;
+    let wf = s.workflow(&id).await;
+    assert_eq!(
+        fermata_tests::latest(&wf, "sub")["inputData"]["subWorkflowVersion"],
+        1
+    );
+    let child = s.workflow(&child_of(&wf, "sub")).await;
+    assert_eq!(child["workflowVersion"], 1);
+}

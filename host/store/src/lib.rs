@@ -289,6 +289,8 @@ pub trait Store: Send + Sync + 'static {
     // ---- messages between executions ----
     /// Undelivered messages, oldest first.
     async fn pending_messages(&self, limit: u32) -> Result<Vec<OutboxRow>>;
+    /// Whether message `id` is still undelivered.
+    async fn message_pending(&self, id: i64) -> Result<bool>;
 
     // ---- plugins ----
     async fn put_plugin(&self, task_type: &str, wasm: &[u8], sha256: &str, now: i64) -> Result<()>;

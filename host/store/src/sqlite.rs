@@ -220,10 +220,14 @@ async fn apply_commit(conn: &mut SqliteConnection, commit: Commit) -> Result<()>
         .await?;
     }
     for id in commit.delivered {
-        sqlx::query("DELETE FROM outbox WHERE id = ?")
+        let deleted = sqlx::query("DELETE FROM outbox WHERE id = ?")
             .bind(id)
             .execute(&mut *conn)
             .await?;
+        // Delivered by another host meanwhile: this commit must not apply it a second time.
+        if deleted.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("message {id}")));
+        }
     }
     if let Some(r) = commit.idempotency {
         sqlx::query(
@@ -973,6 +977,14 @@ impl Store for SqliteStore {
                 body: r.get(2),
             })
             .collect())
+    }
+
+    async fn message_pending(&self, id: i64) -> Result<bool> {
+        let row = sqlx::query("SELECT 1 FROM outbox WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        Ok(row.is_some())
     }
 
     async fn pending_events(&self, limit: u32) -> Result<Vec<EventRow>> {

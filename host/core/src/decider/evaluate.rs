@@ -30,6 +30,26 @@ pub(super) fn start(
     Ok((wf, fx))
 }
 
+/// A new execution that may not run: it ends FAILED with `reason` at once, and tells its
+/// parent so.
+pub(super) fn refuse(
+    new: NewWorkflow,
+    reason: String,
+    env: &mut dyn Env,
+) -> Result<(Workflow, Vec<Effect>), EngineError> {
+    let mut wf = create(new, env)?;
+    let mut fx = Vec::new();
+    let end = End {
+        status: WorkflowStatus::Failed,
+        reason: Some(reason),
+        failed_task_id: None,
+        failure_workflow: false,
+    };
+    ending::end_workflow(&mut wf, end, env, &mut fx);
+    ending::tell_parent_of_start(&wf, &mut fx);
+    Ok((wf, fx))
+}
+
 /// A new RUNNING execution with no tasks yet: its first decision comes later.
 pub(super) fn create(new: NewWorkflow, env: &mut dyn Env) -> Result<Workflow, EngineError> {
     let def = new.definition;

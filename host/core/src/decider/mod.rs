@@ -333,6 +333,16 @@ pub fn start(new: NewWorkflow, env: &mut dyn Env) -> Result<(Workflow, Vec<Effec
     evaluate::start(new, env)
 }
 
+/// Create a new execution that may not run (a sub-workflow nested too deep): it is FAILED
+/// with `reason`, and its parent is told.
+pub fn refuse(
+    new: NewWorkflow,
+    reason: String,
+    env: &mut dyn Env,
+) -> Result<(Workflow, Vec<Effect>), EngineError> {
+    evaluate::refuse(new, reason, env)
+}
+
 /// Create a new execution without deciding it: its first decision is made later (by the
 /// host's timer). Children nested deeper than one commit should hold are started this way.
 pub fn create(new: NewWorkflow, env: &mut dyn Env) -> Result<Workflow, EngineError> {

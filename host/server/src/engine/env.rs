@@ -11,7 +11,7 @@ use fermata_core::model::{TaskDef, WorkflowDef};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
-use std::time::{SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 pub fn now_ms() -> i64 {
     SystemTime::now()
@@ -50,7 +50,13 @@ pub struct HostEnv {
     task_defs: HashMap<String, Option<TaskDef>>,
     missing: RefCell<Missing>,
     runner: Option<Arc<dyn PureRunner>>,
+    /// Time plugins have run inside this change's decisions.
+    spent: Duration,
 }
+
+/// Plugin time one change may use before its decision pauses (and goes on in the next),
+/// so no script keeps an execution locked for long.
+const DECISION_BUDGET: Duration = Duration::from_secs(5);
 
 impl HostEnv {
     pub fn new(now: i64, runner: Option<Arc<dyn PureRunner>>) -> HostEnv {
@@ -60,6 +66,7 @@ impl HostEnv {
             task_defs: HashMap::new(),
             missing: RefCell::new(Missing::default()),
             runner,
+            spent: Duration::ZERO,
         }
     }
 
@@ -120,6 +127,12 @@ impl Env for HostEnv {
         self.runner.as_ref().is_some_and(|r| r.is_plugin(task_type))
     }
     fn run_pure(&mut self, call: PureCall<'_>) -> Option<PluginOutcome> {
-        self.runner.as_ref()?.run(call, self.now)
+        let started = Instant::now();
+        let outcome = self.runner.as_ref()?.run(call, self.now);
+        self.spent += started.elapsed();
+        outcome
+    }
+    fn should_pause(&self) -> bool {
+        self.spent >= DECISION_BUDGET
     }
 }

@@ -5,8 +5,10 @@
 //! idempotency record in one commit, then wake whoever waits. A crash before the commit
 //! loses nothing acknowledged; after it, everything is on disk.
 
+mod effects;
 mod env;
 mod locks;
+mod lookups;
 mod metadata;
 mod notify;
 mod ops;
@@ -14,32 +16,28 @@ mod outbox;
 mod poll;
 mod reads;
 mod route;
+mod start;
 mod timers;
 
 pub use env::{PureRunner, now_ms};
 pub use notify::Notifier;
 pub use ops::{JSON, Op, Rendered, Reply};
+pub use start::NotFoundStyle;
 
 use crate::error::{Error, Result};
+use effects::{Lineage, Wakes, starts_children, wake_of};
 use env::HostEnv;
-use fermata_core::decider::{Effect, failure_workflow_target, next_wake};
-use fermata_core::model::{IdempotencyStrategy, StartWorkflowRequest, Workflow};
-use fermata_core::{NewWorkflow, Outcome};
-use fermata_store::{
-    Commit, ExecutionWrite, IdempotencyRecord, QueueOp, SignalRecord, Store, StoreError,
-};
+use fermata_core::Outcome;
+use fermata_core::model::Workflow;
+use fermata_store::{Commit, IdempotencyRecord, SignalRecord, Store, StoreError};
 use locks::Striped;
+use lookups::{MAX_LOOKUP_ROUNDS, too_many_lookups};
 use std::collections::HashSet;
 use std::sync::{Arc, RwLock};
 use tokio::sync::watch;
 
-/// How many times a change is re-applied when another host changed the execution first, or
-/// because the decision asked for definitions that had to be loaded first.
-const CONFLICT_RETRIES: usize = 16;
-
-/// Children started inside one commit, nested: deeper ones are created there and decided by
-/// the timer (a sub-workflow that starts itself would otherwise never end its commit).
-const MAX_INLINE_DEPTH: usize = 8;
+/// How many times a change is re-applied when another host changed the execution first.
+const CONFLICT_RETRIES: usize = 8;
 
 /// Who asked, for the signal log and idempotency.
 #[derive(Debug, Clone, Default)]
@@ -110,27 +108,6 @@ impl Engine {
         HostEnv::new(now, self.pure.read().expect("pure runner poisoned").clone())
     }
 
-    /// Load what the last decision asked for and did not find. True when anything was
-    /// missing: the decision must then be made again.
-    async fn fill(&self, env: &mut HostEnv) -> Result<bool> {
-        let missing = env.take_missing();
-        if missing.is_empty() {
-            return Ok(false);
-        }
-        for (name, version) in missing.workflow_defs {
-            let def = match self.store.workflow_def(&name, version).await? {
-                Some(def) => Some(self.with_task_defs(def).await?),
-                None => None,
-            };
-            env.with_def(&name, version, def);
-        }
-        for name in missing.task_defs {
-            let def = self.store.task_def(&name).await?;
-            env.with_task_def(&name, def);
-        }
-        Ok(true)
-    }
-
     /// Apply `op` to one execution as a signal from `call`.
     pub async fn signal(&self, workflow_id: &str, op: Op, call: &Call) -> Result<Reply> {
         let target = self.route(workflow_id, &op).await?;
@@ -171,7 +148,14 @@ impl Engine {
     async fn run(&self, workflow_id: &str, op: Op, call: Option<&Call>) -> Result<Reply> {
         let _execution = self.executions.lock(workflow_id).await;
         let mut env = self.new_env(now_ms());
-        for _ in 0..CONFLICT_RETRIES {
+        let mut attempts = Attempts::default();
+        loop {
+            if let Op::Deliver { outbox_id, .. } = &op
+                && !self.store.message_pending(*outbox_id).await?
+            {
+                // Another host delivered it first.
+                return Ok(Reply::Ok);
+            }
             let stored = match self.store.load(workflow_id).await {
                 Ok(Some(stored)) => stored,
                 Ok(None) => return Err(Error::workflow_not_found(workflow_id)),
@@ -198,6 +182,9 @@ impl Engine {
             let outcome = match applied {
                 Ok(outcome) => outcome,
                 Err(e) => {
+                    if attempts.looked_up(self.fill(&mut env).await?, workflow_id)? {
+                        continue;
+                    }
                     self.record_refusal(workflow_id, &op, call, &e, now).await;
                     return Err(e);
                 }
@@ -213,15 +200,31 @@ impl Engine {
             let Outcome {
                 effects, changed, ..
             } = outcome;
+            let lineage = Lineage {
+                nesting: if starts_children(&effects) {
+                    self.nesting_of(&wf).await?
+                } else {
+                    0
+                },
+                inline: 0,
+            };
             if changed {
                 let wake = wake_of(&wf, &effects, now);
                 wakes.deadlines.extend(wake);
                 commit.executions.push(stored.into_write(wf, wake));
             }
-            self.add_effects(&mut commit, &mut wakes, workflow_id, effects, &mut env, 0)?;
-            if self.fill(&mut env).await? {
+            let added = self.add_effects(
+                &mut commit,
+                &mut wakes,
+                workflow_id,
+                effects,
+                &mut env,
+                lineage,
+            );
+            if attempts.looked_up(self.fill(&mut env).await?, workflow_id)? {
                 continue;
             }
+            added?;
             if let Op::Deliver { outbox_id, .. } = &op {
                 commit.delivered.push(*outbox_id);
             }
@@ -238,147 +241,13 @@ impl Engine {
                 commit.idempotency = idempotency_record(call, &rendered, now);
             }
             match self.store.commit(commit).await {
-                Err(StoreError::Conflict(_)) => continue,
+                Err(StoreError::Conflict(_)) => attempts.conflicted(workflow_id)?,
                 Err(e) => return Err(e.into()),
                 Ok(()) => {
                     self.wake(wakes);
                     return Ok(reply);
                 }
             }
-        }
-        Err(StoreError::Conflict(workflow_id.to_string()).into())
-    }
-
-    /// Complete an event with what only the store knows.
-    async fn resolve(
-        &self,
-        event: fermata_core::Event,
-        op: &Op,
-        wf: &Workflow,
-    ) -> Result<fermata_core::Event> {
-        if let Op::Restart {
-            use_latest_definitions: true,
-        } = op
-        {
-            let latest = self
-                .store
-                .workflow_def(&wf.workflow_name, None)
-                .await?
-                .ok_or_else(|| {
-                    Error::not_found(format!(
-                        "No such workflow found by name: {}",
-                        wf.workflow_name
-                    ))
-                })?;
-            let latest = self.with_task_defs(latest).await?;
-            return Ok(fermata_core::Event::Restart {
-                latest: Some(Box::new(latest)),
-            });
-        }
-        Ok(event)
-    }
-
-    /// Load the failure workflow this execution names before deciding it (most decisions
-    /// that need a definition need that one).
-    async fn preload(&self, wf: &Workflow, env: &mut HostEnv) -> Result<()> {
-        if let Some((name, version)) = failure_workflow_target(wf)
-            && !env.has_def(&name, version)
-        {
-            let def = match self.store.workflow_def(&name, version).await? {
-                Some(def) => Some(self.with_task_defs(def).await?),
-                None => None,
-            };
-            env.with_def(&name, version, def);
-        }
-        Ok(())
-    }
-
-    /// Turn decider effects into store operations; started workflows are decided here and
-    /// join the same commit.
-    fn add_effects(
-        &self,
-        commit: &mut Commit,
-        wakes: &mut Wakes,
-        workflow_id: &str,
-        effects: Vec<Effect>,
-        env: &mut HostEnv,
-        depth: usize,
-    ) -> Result<()> {
-        use fermata_core::Env as _;
-        let now = env.now();
-        for effect in effects {
-            match effect {
-                Effect::Enqueue {
-                    task_id,
-                    queue,
-                    delay_ms,
-                } => {
-                    if delay_ms == 0 {
-                        wakes.queues.insert(queue.clone());
-                    }
-                    commit.queue.push(QueueOp::Push {
-                        task_id,
-                        queue,
-                        workflow_id: workflow_id.to_string(),
-                        visible_at: now.saturating_add(delay_ms),
-                    });
-                }
-                Effect::Dequeue { task_id } => commit.queue.push(QueueOp::Remove { task_id }),
-                Effect::AppendLogs { task_id, logs } => {
-                    commit.logs.extend(logs.into_iter().map(|mut l| {
-                        if l.created_time == 0 {
-                            l.created_time = now;
-                        }
-                        (task_id.clone(), l)
-                    }));
-                }
-                Effect::StartWorkflow(new) if depth < MAX_INLINE_DEPTH => {
-                    commit.signals.push(started_by(workflow_id, &new, now));
-                    let (child, fx) = fermata_core::start(*new, env)?;
-                    let id = child.workflow_id.clone();
-                    let wake = wake_of(&child, &fx, now);
-                    wakes.deadlines.extend(wake);
-                    commit.executions.push(ExecutionWrite::new(child, wake));
-                    self.add_effects(commit, wakes, &id, fx, env, depth + 1)?;
-                }
-                Effect::StartWorkflow(new) => {
-                    commit.signals.push(started_by(workflow_id, &new, now));
-                    let child = fermata_core::decider::create(*new, env)?;
-                    wakes.deadlines.push(now);
-                    commit
-                        .executions
-                        .push(ExecutionWrite::new(child, Some(now)));
-                }
-                // Handled where the execution is written (its wake time).
-                Effect::DecideAgain => {}
-                Effect::Send(message) => {
-                    let body = serde_json::to_string(&message).map_err(|e| {
-                        Error::new(500, format!("a message could not be written: {e}"))
-                    })?;
-                    commit.messages.push((message.to, body));
-                    wakes.messages = true;
-                }
-            }
-        }
-        Ok(())
-    }
-
-    fn wake(&self, wakes: Wakes) {
-        for queue in wakes.queues {
-            if queue.starts_with(SYSTEM_QUEUE_PREFIX) {
-                self.notifier.system_work();
-            } else {
-                self.notifier.work_available(&queue);
-            }
-        }
-        if wakes.events {
-            self.notifier.events_published();
-        }
-        if wakes.messages {
-            self.notifier.messages_sent();
-        }
-        if let Some(at) = wakes.deadlines.into_iter().min() {
-            self.notifier.deadline(at);
         }
     }
 
@@ -417,131 +286,6 @@ impl Engine {
         }
     }
 
-    /// Start a workflow (`POST /workflow`, `POST /workflow/{name}`): the first tasks are
-    /// scheduled before this returns.
-    pub async fn start(
-        &self,
-        request: StartWorkflowRequest,
-        call: &Call,
-        not_found: NotFoundStyle,
-    ) -> Result<Reply> {
-        match &call.idempotency_key {
-            Some(key) => {
-                let _key = self.keys.lock(key).await;
-                if let Some(first) = self.replay(key, call).await? {
-                    return Ok(first);
-                }
-                self.start_locked(request, call, not_found).await
-            }
-            None => self.start_locked(request, call, not_found).await,
-        }
-    }
-
-    async fn start_locked(
-        &self,
-        request: StartWorkflowRequest,
-        call: &Call,
-        not_found: NotFoundStyle,
-    ) -> Result<Reply> {
-        check_start_request(&request)?;
-        let name = request.name.clone().filter(|n| !n.trim().is_empty());
-        let definition = match request.workflow_def.clone() {
-            Some(def) => {
-                self.validate_workflow_def(&def)?;
-                def
-            }
-            None => {
-                let name = name.clone().ok_or_else(|| {
-                    Error::validation(vec![fermata_core::model::validate::ValidationError {
-                        path: "startWorkflow.arg0.name".into(),
-                        message: "Workflow name cannot be null or empty".into(),
-                        invalid_value: serde_json::Value::Null,
-                    }])
-                })?;
-                self.store
-                    .workflow_def(&name, request.version)
-                    .await?
-                    .ok_or_else(|| not_found.error(&name, request.version))?
-            }
-        };
-        let definition = self.with_task_defs(definition).await?;
-        // Conductor's (Orkes) request-level idempotency: one execution per name and key.
-        let _dedup;
-        if let Some(key) = &request.idempotency_key {
-            _dedup = self
-                .keys
-                .lock(&format!("start/{}/{key}", definition.name))
-                .await;
-            if let Some((id, status)) = self.store.by_idempotency_key(&definition.name, key).await?
-            {
-                match request.idempotency_strategy {
-                    IdempotencyStrategy::ReturnExisting => return Ok(Reply::Text(id)),
-                    IdempotencyStrategy::FailOnRunning if status.is_terminal() => {}
-                    _ => {
-                        return Err(Error::conflict(format!(
-                            "Workflow {} with idempotency key {key} already exists: {id} ({status})",
-                            definition.name
-                        )));
-                    }
-                }
-            }
-        }
-        let now = now_ms();
-        let started = serde_json::json!({
-            "name": definition.name,
-            "version": definition.version,
-            "correlationId": request.correlation_id,
-            "priority": request.priority,
-            "idempotencyKey": request.idempotency_key,
-        });
-        let new = NewWorkflow {
-            workflow_id: env::new_id(),
-            definition,
-            input: request.input.unwrap_or_default(),
-            correlation_id: request.correlation_id,
-            priority: request.priority,
-            task_to_domain: request.task_to_domain,
-            created_by: request.created_by,
-            idempotency_key: request.idempotency_key,
-            parent_workflow_id: None,
-            parent_workflow_task_id: None,
-        };
-        let mut env = self.new_env(now);
-        let mut rounds = 0;
-        let (mut commit, wakes, id) = loop {
-            rounds += 1;
-            let (wf, effects) = fermata_core::start(new.clone(), &mut env)?;
-            let id = wf.workflow_id.clone();
-            let mut commit = Commit::default();
-            let mut wakes = Wakes::default();
-            let wake = wake_of(&wf, &effects, now);
-            wakes.deadlines.extend(wake);
-            commit.executions.push(ExecutionWrite::new(wf, wake));
-            self.add_effects(&mut commit, &mut wakes, &id, effects, &mut env, 0)?;
-            if !self.fill(&mut env).await? || rounds >= CONFLICT_RETRIES {
-                break (commit, wakes, id);
-            }
-        };
-        let reply = Reply::Text(id.clone());
-        let rendered = reply.render();
-        // Who started an execution is its first signal.
-        commit.signals.push(SignalRecord {
-            id: 0,
-            workflow_id: id,
-            op: "start".into(),
-            at: now,
-            caller: call.caller.clone(),
-            params: started,
-            status: rendered.status,
-            message: None,
-            idempotency_key: call.idempotency_key.clone(),
-        });
-        commit.idempotency = idempotency_record(call, &rendered, now);
-        self.store.commit(commit).await?;
-        self.wake(wakes);
-        Ok(reply)
-    }
-
     /// `DELETE /workflow/{id}/remove`: the execution and everything kept about it.
     pub async fn remove(&self, workflow_id: &str, archive: bool) -> Result<()> {
         let _execution = self.executions.lock(workflow_id).await;
@@ -568,33 +312,34 @@ impl Engine {
     }
 }
 
-/// Conductor words "no such definition" differently on its two start endpoints.
-#[derive(Debug, Clone, Copy)]
-pub enum NotFoundStyle {
-    StartRequest,
-    ByName,
-}
-
-impl NotFoundStyle {
-    fn error(self, name: &str, version: Option<i32>) -> Error {
-        let version = version.map_or("null".to_string(), |v| v.to_string());
-        match self {
-            NotFoundStyle::StartRequest => Error::not_found(format!(
-                "No such workflow defined. name={name}, version={version}"
-            )),
-            NotFoundStyle::ByName => Error::not_found(format!(
-                "No such workflow found by name: {name}, version: {version}"
-            )),
-        }
-    }
-}
-
+/// Why a change is being made again, and how often it may be.
 #[derive(Default)]
-struct Wakes {
-    queues: HashSet<String>,
-    deadlines: Vec<i64>,
-    events: bool,
-    messages: bool,
+struct Attempts {
+    conflicts: usize,
+    lookups: usize,
+}
+
+impl Attempts {
+    /// Another host changed the execution first: again, a few times.
+    fn conflicted(&mut self, workflow_id: &str) -> Result<()> {
+        self.conflicts += 1;
+        if self.conflicts >= CONFLICT_RETRIES {
+            return Err(StoreError::Conflict(workflow_id.to_string()).into());
+        }
+        Ok(())
+    }
+
+    /// `loaded`: the decision asked for definitions, now loaded: decide again.
+    fn looked_up(&mut self, loaded: bool, workflow_id: &str) -> Result<bool> {
+        if !loaded {
+            return Ok(false);
+        }
+        self.lookups += 1;
+        if self.lookups > MAX_LOOKUP_ROUNDS {
+            return Err(too_many_lookups(workflow_id));
+        }
+        Ok(true)
+    }
 }
 
 /// Host-executed (system) tasks queue under this prefix.
@@ -621,39 +366,6 @@ fn signal_record(
     }
 }
 
-/// When the timer must decide `wf` next: its own deadlines, or at once when the decision
-/// stopped before it settled (a long loop of tasks that finish at once).
-fn wake_of(wf: &Workflow, effects: &[Effect], now: i64) -> Option<i64> {
-    let again = effects
-        .iter()
-        .any(|e| matches!(e, Effect::DecideAgain))
-        .then_some(now);
-    next_wake(wf).into_iter().chain(again).min()
-}
-
-/// The first entry of the signal log of an execution another one started (a sub-workflow's
-/// child, a START_WORKFLOW's workflow, a failure workflow).
-fn started_by(starter: &str, new: &NewWorkflow, now: i64) -> SignalRecord {
-    SignalRecord {
-        id: 0,
-        workflow_id: new.workflow_id.clone(),
-        op: "start".into(),
-        at: now,
-        caller: Some(format!("workflow {starter}")),
-        params: serde_json::json!({
-            "name": new.definition.name,
-            "version": new.definition.version,
-            "correlationId": new.correlation_id,
-            "priority": new.priority,
-            "parentWorkflowId": new.parent_workflow_id,
-            "parentWorkflowTaskId": new.parent_workflow_task_id,
-        }),
-        status: 200,
-        message: None,
-        idempotency_key: None,
-    }
-}
-
 fn idempotency_record(call: &Call, rendered: &Rendered, now: i64) -> Option<IdempotencyRecord> {
     call.idempotency_key.as_ref().map(|key| IdempotencyRecord {
         key: key.clone(),
@@ -663,24 +375,6 @@ fn idempotency_record(call: &Call, rendered: &Rendered, now: i64) -> Option<Idem
         body: rendered.body.clone(),
         created: now,
     })
-}
-
-/// Bounds on a start request's own fields (its input is bounded by the body's depth limit).
-fn check_start_request(request: &StartWorkflowRequest) -> Result<()> {
-    let fields = [
-        ("name", request.name.as_deref()),
-        ("correlationId", request.correlation_id.as_deref()),
-        ("idempotencyKey", request.idempotency_key.as_deref()),
-    ];
-    let domains = request
-        .task_to_domain
-        .iter()
-        .flat_map(|(task, domain)| [task, domain])
-        .map(|v| ("taskToDomain", Some(v.as_str())));
-    match fermata_core::limits::check_names(fields.into_iter().chain(domains)) {
-        Some(problem) => Err(Error::bad_request(problem)),
-        None => Ok(()),
-    }
 }
 
 /// Apply one event, turning a panic of the decider into an error for this execution alone:

@@ -6,6 +6,7 @@
 use super::{Call, Engine, Op};
 use fermata_core::decider::Message;
 use fermata_store::{Commit, OutboxRow};
+use std::collections::HashSet;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -23,10 +24,22 @@ impl Engine {
             let full = match self.store.pending_messages(BATCH).await {
                 Ok(rows) => {
                     let full = rows.len() as u32 == BATCH;
+                    // A receiver whose message could not be applied gets none of its later
+                    // ones in this round: they must arrive in order.
+                    let mut held = HashSet::new();
+                    let mut delivered = false;
                     for row in rows {
-                        self.deliver(row).await;
+                        if held.contains(&row.to_workflow_id) {
+                            continue;
+                        }
+                        let to = row.to_workflow_id.clone();
+                        if self.deliver(row).await {
+                            delivered = true;
+                        } else {
+                            held.insert(to);
+                        }
                     }
-                    full
+                    full && delivered
                 }
                 Err(e) => {
                     tracing::warn!(error = %e, "reading the outbox failed");
@@ -44,12 +57,14 @@ impl Engine {
         }
     }
 
-    async fn deliver(&self, row: OutboxRow) {
+    /// True when the message is gone from the outbox (applied, or dropped as undeliverable).
+    async fn deliver(&self, row: OutboxRow) -> bool {
         let message: Message = match serde_json::from_str(&row.body) {
             Ok(m) => m,
             Err(e) => {
                 tracing::error!(id = row.id, error = %e, "an unreadable message is dropped");
-                return self.drop_message(row.id).await;
+                self.drop_message(row.id).await;
+                return true;
             }
         };
         let call = Call {
@@ -63,15 +78,20 @@ impl Engine {
             message,
         };
         match self.run(&to, op, Some(&call)).await {
-            Ok(_) => {}
+            Ok(_) => true,
             // The receiver is gone (removed): nobody is left to tell.
-            Err(e) if e.status == 404 => self.drop_message(row.id).await,
+            Err(e) if e.status == 404 => {
+                self.drop_message(row.id).await;
+                true
+            }
             Err(e) if e.persistent() => {
                 self.set_aside(&to, &e).await;
                 self.drop_message(row.id).await;
+                true
             }
             Err(e) => {
-                tracing::warn!(workflow = %to, error = %e, "delivering a message failed; it is retried")
+                tracing::warn!(workflow = %to, error = %e, "delivering a message failed; it is retried");
+                false
             }
         }
     }

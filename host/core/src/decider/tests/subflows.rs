@@ -402,6 +402,9 @@ fn an_inline_definition_is_checked_as_registration_would() {
     assert!(started_children(&fx).is_empty());
     assert_eq!(wf.tasks[0].status, TaskStatus::Failed);
     let reason = wf.tasks[0].reason_for_incompletion.clone().unwrap();
-    assert!(reason.starts_with("Invalid inline workflow definition inl:"), "{reason}");
+    assert!(
+        reason.starts_with("Invalid inline workflow definition inl:"),
+        "{reason}"
+    );
     assert!(reason.contains("should be unique"), "{reason}");
 }
