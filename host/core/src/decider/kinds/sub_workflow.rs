@@ -22,9 +22,15 @@ pub(super) fn schedule(
     let params = wt.sub_workflow_param.clone().unwrap_or_default();
     let scope = Scope::of(wf).with_task_id(&task.task_id);
     let eval = |v: &Option<Value>| v.as_ref().map(|v| scope.eval(v)).unwrap_or(Value::Null);
-    let definition = match eval(&params.workflow_definition) {
-        Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
-        other => other,
+    // Only a `${...}` string is resolved here: a definition written inline keeps its own
+    // expressions, which belong to the child.
+    let definition = match &params.workflow_definition {
+        Some(Value::String(_)) => match eval(&params.workflow_definition) {
+            Value::String(s) => serde_json::from_str(&s).unwrap_or(Value::String(s)),
+            other => other,
+        },
+        Some(written) => written.clone(),
+        None => Value::Null,
     };
     let mut name = match scope.eval(&json!(params.name)) {
         Value::String(s) => Some(s),

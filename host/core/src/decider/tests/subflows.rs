@@ -408,3 +408,26 @@ fn an_inline_definition_is_checked_as_registration_would() {
     );
     assert!(reason.contains("should be unique"), "{reason}");
 }
+
+#[test]
+fn an_inline_definition_keeps_its_expressions_for_the_child() {
+    let mut env = TestEnv::new();
+    let inline = json!({"name": "inl", "workflowDefinition": {"name": "inl", "tasks": [
+        {"name": "w", "taskReferenceName": "w", "inputParameters": {"x": "${workflow.input.x}", "p": "${prep.output.r}"}}]}});
+    let (_, fx) = parent(&mut env, json!([sub("s", inline)]));
+    let child = started_children(&fx)[0];
+    assert_eq!(
+        Value::Object(child.definition.tasks[0].input_parameters.clone()),
+        json!({"x": "${workflow.input.x}", "p": "${prep.output.r}"})
+    );
+    let from_data = json!({"name": "gen", "workflowDefinition": "${workflow.input.def}"});
+    let mut new = new_workflow(def(
+        json!({"name": "root", "version": 1, "tasks": [sub("s", from_data)]}),
+    ));
+    new.input = json!({"def": {"name": "gen", "tasks": [t("g")]}})
+        .as_object()
+        .cloned()
+        .unwrap();
+    let (_, fx) = start(new, &mut env).unwrap();
+    assert_eq!(started_children(&fx)[0].definition.name, "gen");
+}
