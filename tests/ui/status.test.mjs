@@ -181,3 +181,13 @@ test('JOIN and DO_WHILE say what they wait for, without an Update task button', 
     'JOIN task `join__2` waits for `a` to finish.',
   ]);
 });
+
+test('operators fermata ends itself offer no Update task panel', () => {
+  const task = (type) => ({ taskType: type, workflowTask: { type } });
+  for (const type of ['JOIN', 'DO_WHILE', 'SUB_WORKFLOW', 'SWITCH', 'EXCLUSIVE_JOIN']) {
+    assert.equal(status.decidedByEngine(task(type)), true, type);
+  }
+  for (const type of ['SIMPLE', 'WAIT', 'HUMAN', 'HTTP']) {
+    assert.equal(status.decidedByEngine(task(type)), false, type);
+  }
+});

@@ -67,6 +67,14 @@ export function taskKind(task) {
   return task.taskType || 'SIMPLE';
 }
 
+/** Operators fermata itself ends (a JOIN when its branches end, a SUB_WORKFLOW when its
+ * child does): the Update task panel is not offered for them. */
+const DECIDED = new Set(['JOIN', 'EXCLUSIVE_JOIN', 'DO_WHILE', 'SWITCH', 'DECISION', 'FORK_JOIN', 'FORK_JOIN_DYNAMIC', 'SUB_WORKFLOW']);
+
+export function decidedByEngine(task) {
+  return DECIDED.has(taskKind(task));
+}
+
 /** Whether a task only completes from outside (asyncComplete: input key first, then the definition). */
 export function isAsyncComplete(task) {
   const input = task.inputData || {};

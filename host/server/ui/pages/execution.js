@@ -25,6 +25,7 @@ import {
 } from '../lib/dom.js';
 import {
   allowedActions,
+  decidedByEngine,
   explain,
   isTerminalTask,
   isTerminalWorkflow,
@@ -348,7 +349,7 @@ export function render(root, params) {
       const end = toDate(t.endTime);
       const duration = start ? (end ? end - start : isTerminalTask(t.status) ? null : Date.now() - start) : null;
       const kind = taskKind(t);
-      const canUpdate = !isTerminalTask(t.status) && !terminalWf;
+      const canUpdate = !isTerminalTask(t.status) && !terminalWf && !decidedByEngine(t);
       const toggle = () => {
         if (state.expanded.has(t.taskId)) state.expanded.delete(t.taskId);
         else state.expanded.add(t.taskId);
