@@ -538,3 +538,42 @@ async fn a_sub_workflow_version_is_pinned_when_its_parent_starts() {
     let child = s.workflow(&child_of(&wf, "sub")).await;
     assert_eq!(child["workflowVersion"], 1);
 }
+
+#[tokio::test]
+async fn the_example_definition_of_operators_runs_as_the_readme_says() {
+    let s = Server::start().await;
+    let path = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/../definitions/order_batch.json"
+    );
+    let def: serde_json::Value =
+        serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
+    s.define(def).await;
+    let orders = json!({"orders": [{"qty": 2, "unit": 5}, {"qty": 1, "unit": 7}]});
+    let id = s.start_workflow("order_batch", orders).await;
+    let wf = s.workflow(&id).await;
+    assert_eq!(
+        fermata_tests::latest(&wf, "route")["outputData"]["selectedCase"],
+        "batch"
+    );
+    assert_eq!(
+        fermata_tests::latest(&wf, "total")["outputData"]["result"],
+        17
+    );
+    let child = child_of(&wf, "invoice");
+    let cw = s.workflow(&child).await;
+    assert_eq!(cw["tasks"][0]["inputData"]["total"], 17);
+    s.complete(&child, "send_invoice", json!({"email": "a@b.c"}))
+        .await;
+    s.complete(&id, "pack", json!({})).await;
+    let wf = s.wait_for(&id, 10, |w| w["status"] == "COMPLETED").await;
+    assert_eq!(wf["output"], json!({"total": 17, "invoiceSentTo": "a@b.c"}));
+    let single = s
+        .start_workflow("order_batch", json!({"orders": [{"qty": 3, "unit": 4}]}))
+        .await;
+    let wf = s.workflow(&single).await;
+    assert_eq!(
+        fermata_tests::latest(&wf, "total")["outputData"]["result"],
+        12
+    );
+}
