@@ -526,7 +526,7 @@ async fn a_name_only_grant_does_not_cover_uploads_but_a_hash_pinned_grant_does()
     assert_eq!(summary["source"]["kind"], "api", "{summary}");
 
     // Pinned to other bytes, the grant does not apply either.
-    let other = sha256_hex(&plugin_wasm("noop"));
+    let other = sha256_hex(&plugin_wasm("echo"));
     let elsewhere = Server::start_with(&["--grant", &format!("HOSTILE@sha256:{other}=http")]).await;
     let r = put_plugin(&elsewhere, "HOSTILE", hostile.clone()).await;
     assert_eq!(r.status, 200, "{}", r.text);

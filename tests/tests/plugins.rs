@@ -502,7 +502,15 @@ async fn a_custom_plugin_registered_at_run_time_runs_and_survives_a_restart() {
         .collect();
     assert_eq!(
         types,
-        ["APPROVAL_WEBHOOK", "EVENT", "HTTP", "KAFKA_PUBLISH", "WAIT"]
+        [
+            "APPROVAL_WEBHOOK",
+            "EVENT",
+            "HTTP",
+            "INLINE",
+            "JSON_JQ_TRANSFORM",
+            "KAFKA_PUBLISH",
+            "WAIT"
+        ]
     );
     s.define(json!({"name": "approve", "tasks": [{"name": "ask", "taskReferenceName": "ask", "type": "APPROVAL_WEBHOOK",
         "inputParameters": {"webhookUrl": format!("{}/webhook", peer.base), "approver": "ann", "subject": "${workflow.input.what}"}}]}))
@@ -773,16 +781,33 @@ async fn event_handler_actions_fail_start_and_terminate() {
 #[tokio::test]
 async fn plugins_load_from_a_directory_at_start() {
     let dir = tempfile::tempdir().unwrap();
-    std::fs::write(dir.path().join("noop.wasm"), plugin_wasm("noop")).unwrap();
+    std::fs::write(dir.path().join("echo.wasm"), plugin_wasm("echo")).unwrap();
     let s = Server::start_with(&["--plugins-dir", dir.path().to_str().unwrap()]).await;
-    let p = s.get("/plugins/NOOP").await.json();
+    let p = s.get("/plugins/ECHO").await.json();
     assert_eq!(p["source"]["kind"], "directory");
     let id = one_task(
         &s,
         "from_dir",
-        json!({"type": "NOOP", "inputParameters": {"echo": 7}}),
+        json!({"type": "ECHO", "inputParameters": {"echo": 7}}),
     )
     .await;
     let wf = s.wait_for(&id, 10, |wf| wf["status"] == "COMPLETED").await;
     assert_eq!(task(&wf, "t")["outputData"]["echo"], 7);
+}
+
+#[tokio::test]
+async fn a_plugin_cannot_claim_a_type_the_engine_runs_itself() {
+    let s = Server::start().await;
+    for reserved in ["SWITCH", "NOOP", "SIMPLE"] {
+        let r = s
+            .http
+            .put(s.url(&format!("/plugins/{reserved}")))
+            .body(plugin_wasm("echo"))
+            .send()
+            .await
+            .unwrap();
+        let r = fermata_tests::Response::read(r).await;
+        assert_eq!(r.status, 409, "{reserved}: {}", r.text);
+        assert!(r.text.contains("the engine runs itself"), "{}", r.text);
+    }
 }

@@ -94,6 +94,15 @@ impl Plugins {
         BUILTIN_PLUGINS.iter().any(|(t, _)| *t == task_type)
     }
 
+    /// Types the decider runs itself (SIMPLE and the operators): no plugin may claim one.
+    fn reserved(task_type: &str) -> bool {
+        task_type.eq_ignore_ascii_case("SIMPLE")
+            || task_type.eq_ignore_ascii_case("FORK")
+            || fermata_core::decider::OPERATOR_TYPES
+                .iter()
+                .any(|t| t.eq_ignore_ascii_case(task_type))
+    }
+
     /// Load every plugin this host should know: builtins, a directory, then the database.
     pub async fn load_all(&self, dir: Option<&Path>) -> anyhow::Result<()> {
         for (task_type, bytes) in BUILTIN_PLUGINS {
@@ -125,6 +134,12 @@ impl Plugins {
                     file.display(),
                     prepared.task_type()
                 );
+                anyhow::ensure!(
+                    !Self::reserved(prepared.task_type()),
+                    "{}: {} is a task type the engine runs itself",
+                    file.display(),
+                    prepared.task_type()
+                );
                 self.install(prepared);
             }
         }
@@ -133,6 +148,11 @@ impl Plugins {
             // version let the API replace it).
             if Self::builtin(&task_type) || self.installed_by_operator(&task_type) {
                 tracing::warn!(%task_type, "a plugin uploaded over the API is ignored: the operator installed this task type");
+                continue;
+            }
+            // Uploaded before the engine ran this type itself.
+            if Self::reserved(&task_type) {
+                tracing::warn!(%task_type, "a plugin uploaded over the API is ignored: the engine runs this task type itself");
                 continue;
             }
             match self.runtime.prepare(&bytes, Source::Api).await {
@@ -163,6 +183,11 @@ impl Plugins {
         if Self::builtin(task_type) {
             return Err(Error::conflict(format!(
                 "{task_type} is a builtin task type and cannot be replaced"
+            )));
+        }
+        if Self::reserved(task_type) {
+            return Err(Error::conflict(format!(
+                "{task_type} is a task type the engine runs itself (SIMPLE or an operator)"
             )));
         }
         if self.installed_by_operator(task_type) {

@@ -7,7 +7,7 @@
 //!       cargo run --release -p fermata-tests --bin fermata-bench -- --workflows 5000 --concurrency 32
 //!
 //! - `plugin-overhead`: what the host adds to a plugin task: instantiate + execute of a
-//!   trivial plugin (NOOP), in microseconds.
+//!   trivial plugin (ECHO), in microseconds.
 //!
 //!       cargo run --release -p fermata-tests --bin fermata-bench -- plugin-overhead --runs 5000
 //!
@@ -103,7 +103,7 @@ async fn plugin_overhead(runs: usize) -> anyhow::Result<()> {
     use fermata_wasm::{HostConfig, Limits, PluginRuntime, Source, TaskInfo};
     let runtime = PluginRuntime::new(Limits::default(), HostConfig::default(), None, &[])?;
     let prepared = runtime
-        .prepare(&fermata_tests::peers::plugin_wasm("noop"), Source::Builtin)
+        .prepare(&fermata_tests::peers::plugin_wasm("echo"), Source::Builtin)
         .await?;
     runtime.install(prepared);
     let input: serde_json::Map<String, serde_json::Value> =
@@ -114,8 +114,8 @@ async fn plugin_overhead(runs: usize) -> anyhow::Result<()> {
     let task = TaskInfo {
         workflow_id: "wf".into(),
         task_id: "t".into(),
-        reference_name: "noop".into(),
-        task_type: "NOOP".into(),
+        reference_name: "echo".into(),
+        task_type: "ECHO".into(),
         workflow_name: "bench".into(),
         correlation_id: None,
         attempt: 0,
@@ -141,7 +141,7 @@ async fn plugin_overhead(runs: usize) -> anyhow::Result<()> {
     }
     samples.sort();
     println!(
-        "fermata-bench plugin-overhead: {runs} runs of NOOP (instantiate + execute, one fresh instance each)"
+        "fermata-bench plugin-overhead: {runs} runs of ECHO (instantiate + execute, one fresh instance each)"
     );
     println!(
         "  median {}   p99 {}   max {}",
