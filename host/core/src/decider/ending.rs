@@ -3,7 +3,8 @@
 //! answers.
 
 use super::instance::dequeue;
-use super::kinds::{TaskKind, kind_of, terminate};
+use super::kind::{TaskKind, kind_of};
+use super::kinds::terminate;
 use super::messages::{ChildResult, Message, MessageBody};
 use super::{Effect, Env, NewWorkflow};
 use crate::expr::Scope;

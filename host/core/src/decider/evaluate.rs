@@ -204,7 +204,7 @@ fn step(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<Step, Fatal> {
         progressed = true;
     }
     let task = &wf.tasks[i];
-    if kinds::due_at(task).is_some_and(|at| at <= now) {
+    if super::kind::due_at(task).is_some_and(|at| at <= now) {
         progressed |= kinds::start(wf, i, d)?;
     }
     if wf.tasks[i].status == TaskStatus::InProgress {

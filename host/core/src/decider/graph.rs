@@ -3,7 +3,7 @@
 //! reference conductor-operators §14.1). Every question about the shape of a definition is
 //! answered here, so the task kinds only ask.
 
-use super::kinds::{TaskKind, kind_of};
+use super::kind::{TaskKind, kind_of};
 use crate::model::{WorkflowDef, WorkflowTask};
 use std::collections::HashMap;
 

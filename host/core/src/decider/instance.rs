@@ -1,7 +1,7 @@
 //! New task instances: a definition node turned into a `Task` of the execution, with its
 //! input evaluated, and the queue effects that make workers or plugins see it.
 
-use super::kinds::{TaskKind, kind_of, queue_name};
+use super::kind::{TaskKind, kind_of, queue_name};
 use super::{Effect, Env};
 use crate::expr::Scope;
 use crate::model::{Json, Task, TaskStatus, Workflow, WorkflowTask};
@@ -169,4 +169,22 @@ pub(super) fn begin(task: &mut Task, now: i64) {
         task.start_time = now;
     }
     task.update_time = now;
+}
+
+/// A task made new in place: SCHEDULED again, nothing of its last run kept but its input.
+pub(super) fn reset(task: &mut Task, now: i64) {
+    task.status = TaskStatus::Scheduled;
+    task.scheduled_time = now;
+    task.start_time = 0;
+    task.end_time = 0;
+    task.update_time = now;
+    task.retried = false;
+    task.executed = false;
+    task.poll_count = 0;
+    task.reason_for_incompletion = None;
+    task.worker_id = None;
+    task.wait_timeout = 0;
+    task.callback_after_seconds = 0;
+    task.output_data = Json::new();
+    task.sub_workflow_id = None;
 }

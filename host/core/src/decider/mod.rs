@@ -6,8 +6,10 @@
 
 mod ending;
 mod evaluate;
+mod family;
 mod graph;
 mod instance;
+mod kind;
 mod kinds;
 mod messages;
 mod rerun;
@@ -27,7 +29,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 pub use ending::failure_workflow_target;
-pub use kinds::{OPERATOR_TYPES, TaskKind, async_complete, kind_of, kind_of_type, queue_name};
+pub use kind::{OPERATOR_TYPES, TaskKind, async_complete, kind_of, kind_of_type, queue_name};
 pub use messages::{ChildResult, Message, MessageBody};
 pub use tasks::{blocked_wait_task, pending_task_by_ref};
 pub use timeouts::next_wake;

@@ -6,8 +6,9 @@
 use super::ending::reopen;
 use super::evaluate::decide;
 use super::graph::Graph;
-use super::instance::{Placement, begin, dequeue, enqueue};
-use super::kinds::{TaskKind, join, kind_of, sub_workflow};
+use super::instance::{Placement, begin, dequeue, enqueue, reset};
+use super::kind::{TaskKind, kind_of};
+use super::kinds::join;
 use super::signals::{abandon, drop_all_tasks, recreate_node};
 use super::{Effect, EngineError, Env};
 use crate::model::{Json, RerunWorkflowRequest, Task, Workflow, WorkflowTask};
@@ -76,7 +77,7 @@ pub(super) fn rerun(
             _ => {
                 abandon(&id, task, fx);
                 let input = task.input_data.clone();
-                sub_workflow::reset(task, now);
+                reset(task, now);
                 task.input_data = input;
                 enqueue(task, 0, fx);
             }

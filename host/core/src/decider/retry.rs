@@ -1,7 +1,7 @@
 //! Automatic retries (reference §5.3) and the new attempt both they and the retry API create.
 
 use super::instance::{enqueue, task_input};
-use super::kinds::{TaskKind, kind_of};
+use super::kind::{TaskKind, kind_of};
 use super::{Effect, Env};
 use crate::model::{Json, RetryLogic, TaskDef, TaskStatus, Workflow, WorkflowStatus};
 
@@ -24,8 +24,7 @@ pub(super) fn auto_retry(
     let def = task.effective_def();
     let allowed = task.workflow_task.retry_count.unwrap_or(def.retry_count);
     let total_exceeded = def.total_timeout_seconds > 0
-        && env.now()
-            >= super::timeouts::after(task.first_scheduled_time, def.total_timeout_seconds);
+        && env.now() >= super::kind::after(task.first_scheduled_time, def.total_timeout_seconds);
     let builtin = kind_of(&task.workflow_task).is_builtin();
     if task.status.is_retriable() && task.retry_count < allowed && !total_exceeded && !builtin {
         let delay = backoff_seconds(&def, task.retry_count, env);

@@ -4,9 +4,11 @@
 
 use super::ending::{End, end_workflow, reopen};
 use super::evaluate::decide;
+use super::family;
 use super::graph::Graph;
 use super::instance::{Placement, begin, dequeue, enqueue};
-use super::kinds::{self, Decision, TaskKind, kind_of, sub_workflow};
+use super::kind::{TaskKind, kind_of};
+use super::kinds::{self, Decision};
 use super::messages::MessageBody;
 use super::retry::new_attempt;
 use super::{Effect, EngineError, Env};
@@ -356,7 +358,7 @@ pub(super) fn deliver(
     let now = env.now();
     match body {
         MessageBody::ChildEnded { task_id, child } => {
-            if sub_workflow::child_ended(wf, &task_id, child, now) {
+            if family::child_ended(wf, &task_id, child, now) {
                 decide(wf, env, fx);
             }
         }
@@ -368,7 +370,7 @@ pub(super) fn deliver(
         MessageBody::Revive {
             task_id, child_id, ..
         } => {
-            if sub_workflow::revive(wf, &task_id, &child_id, now, fx) {
+            if family::revive(wf, &task_id, &child_id, now, fx) {
                 decide(wf, env, fx);
             }
         }

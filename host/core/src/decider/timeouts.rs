@@ -1,7 +1,7 @@
 //! Timeouts (reference §5.2) as deadlines: the same computation decides whether a deadline
 //! has passed and tells the host when to wake the execution next, so timers need no polling.
 
-use super::kinds::{TaskKind, async_complete, due_at, kind_of};
+use super::kind::{TaskKind, after, async_complete, due_at, kind_of};
 use crate::model::{
     Task, TaskStatus, TimeoutPolicy, Workflow, WorkflowStatus, WorkflowTimeoutPolicy,
 };
@@ -114,12 +114,6 @@ fn workflow_deadline(wf: &Workflow) -> Option<i64> {
         wf.create_time
     };
     Some(after(base, def.timeout_seconds))
-}
-
-/// `base` epoch ms plus `seconds`, saturating: a definition stored before numbers were range
-/// checked must not wrap a deadline into the past.
-pub(super) fn after(base: i64, seconds: i64) -> i64 {
-    base.saturating_add(seconds.saturating_mul(1000))
 }
 
 pub(super) fn workflow_timed_out(wf: &Workflow, now: i64) -> Option<String> {

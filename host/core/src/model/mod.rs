@@ -3,6 +3,7 @@
 pub mod defs;
 pub mod events;
 pub mod exec;
+pub mod kind;
 mod lenient;
 pub mod requests;
 pub mod status;

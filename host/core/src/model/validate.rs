@@ -2,7 +2,7 @@
 //! `validationErrors` so a client learns every problem at once.
 
 use super::defs::{Json, TaskDef, WorkflowDef, WorkflowTask};
-use crate::decider::{OPERATOR_TYPES, TaskKind, kind_of_type};
+use super::kind::{OPERATOR_TYPES, TaskKind, kind_of_type};
 use crate::expr;
 use crate::limits::{MAX_SECONDS, check_name, check_seconds};
 use serde::Serialize;

@@ -24,117 +24,7 @@ use super::instance::{Placement, begin, build, finish, push, task_input};
 use super::{Effect, Env};
 use crate::model::{Json, Task, TaskStatus, Workflow, WorkflowTask};
 
-/// What kind of task a definition node is, and so who runs it.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum TaskKind {
-    /// An external worker polls it from the queue named after the task definition.
-    Worker,
-    /// A plugin runs it (inside the decision when it is pure, else from `system:TYPE`).
-    Plugin,
-    Switch,
-    Decision,
-    Fork,
-    ForkDynamic,
-    Join,
-    ExclusiveJoin,
-    DoWhile,
-    SubWorkflow,
-    StartWorkflow,
-    Terminate,
-    SetVariable,
-    Noop,
-    /// Waits until a task update completes it.
-    Human,
-    Lambda,
-    Dynamic,
-}
-
-pub fn kind_of(wt: &WorkflowTask) -> TaskKind {
-    kind_of_type(&wt.task_type)
-}
-
-pub fn kind_of_type(task_type: &str) -> TaskKind {
-    match task_type.to_ascii_uppercase().as_str() {
-        "SIMPLE" => TaskKind::Worker,
-        "SWITCH" => TaskKind::Switch,
-        "DECISION" => TaskKind::Decision,
-        "FORK_JOIN" | "FORK" => TaskKind::Fork,
-        "FORK_JOIN_DYNAMIC" => TaskKind::ForkDynamic,
-        "JOIN" => TaskKind::Join,
-        "EXCLUSIVE_JOIN" => TaskKind::ExclusiveJoin,
-        "DO_WHILE" => TaskKind::DoWhile,
-        "SUB_WORKFLOW" => TaskKind::SubWorkflow,
-        "START_WORKFLOW" => TaskKind::StartWorkflow,
-        "TERMINATE" => TaskKind::Terminate,
-        "SET_VARIABLE" => TaskKind::SetVariable,
-        "NOOP" => TaskKind::Noop,
-        "HUMAN" => TaskKind::Human,
-        "DYNAMIC" => TaskKind::Dynamic,
-        "LAMBDA" => TaskKind::Lambda,
-        _ => TaskKind::Plugin,
-    }
-}
-
-/// The task types the decider itself implements (besides SIMPLE and plugins).
-pub const OPERATOR_TYPES: [&str; 15] = [
-    "SWITCH",
-    "DECISION",
-    "FORK_JOIN",
-    "FORK_JOIN_DYNAMIC",
-    "JOIN",
-    "EXCLUSIVE_JOIN",
-    "DO_WHILE",
-    "SUB_WORKFLOW",
-    "START_WORKFLOW",
-    "TERMINATE",
-    "SET_VARIABLE",
-    "NOOP",
-    "HUMAN",
-    "DYNAMIC",
-    "LAMBDA",
-];
-
-impl TaskKind {
-    /// Control-flow operators: never retried automatically, whatever a TaskDef says.
-    pub fn is_builtin(self) -> bool {
-        matches!(
-            self,
-            Self::Switch
-                | Self::Decision
-                | Self::Fork
-                | Self::ForkDynamic
-                | Self::Join
-                | Self::ExclusiveJoin
-                | Self::DoWhile
-        )
-    }
-}
-
-/// Queue of a task: `[domain:]defName` for workers (Conductor's naming, which pollers use),
-/// `system:TYPE` for plugin tasks so they never collide with a worker's name. Operators are
-/// not queued: the decider runs them.
-pub fn queue_name(task: &Task) -> Option<String> {
-    match kind_of(&task.workflow_task) {
-        TaskKind::Worker => Some(match &task.domain {
-            Some(domain) => format!("{domain}:{}", task.task_def_name),
-            None => task.task_def_name.clone(),
-        }),
-        TaskKind::Plugin => Some(format!("system:{}", task.task_type)),
-        _ => None,
-    }
-}
-
-/// Whether a host-side run (a plugin's or a child workflow's) keeps the task IN_PROGRESS
-/// until something completes it: `asyncComplete` from the task input when present, else
-/// from the workflow task. A sub-workflow always waits for its child.
-pub fn async_complete(task: &Task) -> bool {
-    kind_of(&task.workflow_task) == TaskKind::SubWorkflow
-        || task
-            .input_data
-            .get("asyncComplete")
-            .and_then(|v| v.as_bool())
-            .unwrap_or(task.workflow_task.async_complete)
-}
+pub use super::kind::{TaskKind, async_complete, kind_of, kind_of_type};
 
 /// The decider's working context for one decision: the world, the effects it produces, and
 /// the definition tree of the execution.
@@ -272,15 +162,6 @@ pub(super) fn successors(wf: &mut Workflow, i: usize, d: &mut Decision) -> Resul
         Next::Task(next) => schedule(wf, next, at, d),
         Next::LoopEnd | Next::BranchEnd | Next::End => Ok(()),
     }
-}
-
-/// When a SCHEDULED task the decider may start (anything but a worker's) is due: after its
-/// start delay or retry back-off. A pure plugin then runs inside the decision made at that
-/// time; another plugin is picked up from its queue.
-pub(super) fn due_at(task: &Task) -> Option<i64> {
-    let decider_runs = kind_of(&task.workflow_task) != TaskKind::Worker;
-    (decider_runs && task.status == TaskStatus::Scheduled)
-        .then(|| super::timeouts::after(task.scheduled_time, task.callback_after_seconds.max(0)))
 }
 
 /// Ended without success, whatever the reason.

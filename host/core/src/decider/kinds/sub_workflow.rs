@@ -1,13 +1,12 @@
 //! SUB_WORKFLOW (reference conductor-operators §5): a child execution started in the same
 //! commit as the task that asks for it. The task stays IN_PROGRESS until the child's end
-//! arrives as a message; a child that runs again revives the task and its workflow.
+//! arrives as a message (see `family`).
 
-use super::super::instance::{Placement, begin, build, enqueue, finish, push, task_input};
-use super::super::messages::ChildResult;
+use super::super::instance::{Placement, begin, build, finish, push, task_input};
 use super::super::{Effect, NewWorkflow};
-use super::{Decision, Fatal, TaskKind, inline_def, kind_of};
+use super::{Decision, Fatal, inline_def};
 use crate::expr::Scope;
-use crate::model::{Json, Task, TaskStatus, Workflow, WorkflowDef, WorkflowStatus, WorkflowTask};
+use crate::model::{Json, TaskStatus, Workflow, WorkflowDef, WorkflowTask};
 use serde_json::{Value, json};
 use std::collections::BTreeMap;
 
@@ -156,102 +155,4 @@ pub(super) fn start(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<boo
     task.reason_for_incompletion = None;
     begin(task, now);
     Ok(true)
-}
-
-/// The child behind `task_id` ended: the task takes its status, output and reason. A task
-/// that moved on (ended, retried, or now waiting for another child) ignores it.
-pub(in super::super) fn child_ended(
-    wf: &mut Workflow,
-    task_id: &str,
-    child: ChildResult,
-    now: i64,
-) -> bool {
-    let Some(task) = wf.task_mut(task_id) else {
-        return false;
-    };
-    if task.status.is_terminal() || task.sub_workflow_id.as_deref() != Some(&child.workflow_id) {
-        return false;
-    }
-    let status = match child.status {
-        WorkflowStatus::Completed => TaskStatus::Completed,
-        WorkflowStatus::Failed => TaskStatus::Failed,
-        WorkflowStatus::Terminated => TaskStatus::Canceled,
-        WorkflowStatus::TimedOut => TaskStatus::TimedOut,
-        WorkflowStatus::Running | WorkflowStatus::Paused => return false,
-    };
-    task.output_data.extend(child.output);
-    if !status.is_successful() {
-        task.reason_for_incompletion = Some(format!(
-            "Sub workflow {}.{}/{} failure reason: {}",
-            child.name,
-            child.version,
-            child.workflow_id,
-            child.reason.unwrap_or_default()
-        ));
-    }
-    finish(task, status, now);
-    true
-}
-
-/// The child behind `task_id` runs again: the task waits for it again, and its workflow is
-/// running again with whatever the child's failure had canceled put back (reference
-/// conductor-operators §5.7). False when the task moved on: optional, superseded, or gone.
-pub(in super::super) fn revive(
-    wf: &mut Workflow,
-    task_id: &str,
-    child_id: &str,
-    now: i64,
-    fx: &mut Vec<Effect>,
-) -> bool {
-    let Some(task) = wf.task_mut(task_id) else {
-        return false;
-    };
-    if task.workflow_task.optional
-        || task.retried
-        || task.sub_workflow_id.as_deref() != Some(child_id)
-    {
-        return false;
-    }
-    begin(task, now);
-    task.end_time = 0;
-    task.executed = false;
-    task.reason_for_incompletion = None;
-    super::super::ending::reopen(wf);
-    wf.last_retried_time = now;
-    for t in wf.tasks.iter_mut() {
-        if t.status != TaskStatus::Canceled || t.retried {
-            continue;
-        }
-        match kind_of(&t.workflow_task) {
-            TaskKind::Join | TaskKind::ExclusiveJoin | TaskKind::DoWhile => {
-                begin(t, now);
-                t.end_time = 0;
-                t.executed = false;
-            }
-            _ => {
-                reset(t, now);
-                t.retry_count += 1;
-                enqueue(t, 0, fx);
-            }
-        }
-    }
-    true
-}
-
-/// A task made new in place: SCHEDULED again, nothing of its last run kept but its input.
-pub(in super::super) fn reset(task: &mut Task, now: i64) {
-    task.status = TaskStatus::Scheduled;
-    task.scheduled_time = now;
-    task.start_time = 0;
-    task.end_time = 0;
-    task.update_time = now;
-    task.retried = false;
-    task.executed = false;
-    task.poll_count = 0;
-    task.reason_for_incompletion = None;
-    task.worker_id = None;
-    task.wait_timeout = 0;
-    task.callback_after_seconds = 0;
-    task.output_data = Json::new();
-    task.sub_workflow_id = None;
 }
