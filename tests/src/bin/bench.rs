@@ -191,7 +191,7 @@ async fn cold_start(starts: usize) -> anyhow::Result<()> {
     }
     let first = times.remove(0);
     times.sort();
-    println!("fermata-bench cold-start: process start to first 200 on /health, 4 builtin plugins");
+    println!("fermata-bench cold-start: process start to first 200 on /health, 6 builtin plugins");
     println!(
         "  first start (compiling plugins, filling the cache)  {}",
         ms(first)
