@@ -577,3 +577,40 @@ async fn the_example_definition_of_operators_runs_as_the_readme_says() {
         12
     );
 }
+
+#[tokio::test]
+async fn a_javascript_expression_that_does_not_parse_is_refused_at_registration() {
+    let s = Server::start().await;
+    let r = s
+        .post(
+            "/metadata/workflow",
+            json!({"name": "bad_js", "tasks": [
+                {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "javascript",
+                 "expression": "$.a > ", "decisionCases": {"x": [simple("x")]}},
+                {"name": "d", "taskReferenceName": "d", "type": "DECISION", "caseExpression": "if (",
+                 "decisionCases": {"y": [simple("y")]}}]}),
+        )
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+    let errors = r.json()["validationErrors"].clone();
+    let messages: Vec<&str> = errors
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|e| e["message"].as_str().unwrap())
+        .collect();
+    assert_eq!(messages.len(), 2, "{messages:?}");
+    assert!(messages[0].starts_with("Expression is not well formatted: SyntaxError"));
+    assert!(messages[0].ends_with(", taskType: SWITCH taskName s"));
+    assert!(messages[1].ends_with(", taskType: DECISION taskName d"));
+    // A script that parses is accepted even if it would loop: it is not run.
+    let r = s
+        .post(
+            "/metadata/workflow",
+            json!({"name": "good_js", "tasks": [
+                {"name": "s", "taskReferenceName": "s", "type": "SWITCH", "evaluatorType": "javascript",
+                 "expression": "while (true) {}", "decisionCases": {"x": [simple("x")]}}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+}

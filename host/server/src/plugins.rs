@@ -41,13 +41,6 @@ impl PureRunner for InDecision {
     }
 
     fn run(&self, call: PureCall<'_>, now: i64) -> Option<PluginOutcome> {
-        if !self.runtime.is_pure(call.task_type) {
-            return None;
-        }
-        let handle = tokio::runtime::Handle::try_current().ok()?;
-        if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
-            return None;
-        }
         let task = call.task;
         let info = TaskInfo {
             workflow_id: task.workflow_instance_id.clone(),
@@ -59,11 +52,42 @@ impl PureRunner for InDecision {
             attempt: task.retry_count.max(0) as u32,
             now_ms: now,
         };
+        self.block_on(&info, call.input)
+    }
+
+    fn script_error(&self, expression: &str) -> Option<String> {
+        let info = TaskInfo {
+            workflow_id: String::new(),
+            task_id: String::new(),
+            reference_name: String::new(),
+            task_type: "INLINE".into(),
+            workflow_name: String::new(),
+            correlation_id: None,
+            attempt: 0,
+            now_ms: now_ms(),
+        };
+        let mut input = Json::new();
+        input.insert("syntaxOnly".into(), true.into());
+        input.insert("expression".into(), expression.into());
+        match self.block_on(&info, &input)? {
+            PluginOutcome::Failed { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
+}
+
+impl InDecision {
+    /// Run a pure plugin from synchronous code on a worker thread of the runtime.
+    fn block_on(&self, info: &TaskInfo, input: &Json) -> Option<PluginOutcome> {
+        if !self.runtime.is_pure(&info.task_type) {
+            return None;
+        }
+        let handle = tokio::runtime::Handle::try_current().ok()?;
+        if handle.runtime_flavor() != tokio::runtime::RuntimeFlavor::MultiThread {
+            return None;
+        }
         let run = tokio::task::block_in_place(|| {
-            handle.block_on(
-                self.runtime
-                    .execute_within(&info, call.input, self.deadline),
-            )
+            handle.block_on(self.runtime.execute_within(info, input, self.deadline))
         });
         run.ok().map(|r| r.outcome)
     }

@@ -11,8 +11,8 @@ use boa_engine::context::{ContextBuilder, HostHooks};
 use boa_engine::object::FunctionObjectBuilder;
 use boa_engine::property::Attribute;
 use boa_engine::{
-    Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue, NativeFunction, Source,
-    js_string,
+    Context, JsError, JsNativeError, JsObject, JsResult, JsString, JsValue, NativeFunction, Script,
+    Source, js_string,
 };
 use std::cell::Cell;
 use std::rc::Rc;
@@ -61,6 +61,14 @@ pub fn evaluate(script: &str, input: &str, env: &Env) -> Result<String, String> 
         crate::json::write(&value, &function(&keys)?, context)
     };
     run(context).map_err(|e| message(e, context))
+}
+
+/// Whether `script` parses, without running it: the message of its syntax error otherwise.
+pub fn check_syntax(script: &str) -> Result<(), String> {
+    let context = &mut Context::default();
+    Script::parse(Source::from_bytes(script), None, context)
+        .map(|_| ())
+        .map_err(|e| message(e, context))
 }
 
 /// A builtin function read from its intrinsic object.

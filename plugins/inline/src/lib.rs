@@ -46,8 +46,19 @@ pub enum Evaluator {
     ValueParam,
 }
 
-/// The outcome for a task input (JSON text): a failure keeps its reason as `error` too.
+/// The outcome for a task input (JSON text): a failure keeps its reason as `error` too. With
+/// `syntaxOnly: true` a JavaScript expression is parsed, not run (the host checks SWITCH
+/// expressions when a definition is registered): the reason is then the parser's message.
 pub fn run(input: &str, env: &Env) -> Outcome {
+    let fields = fermata_plugin::input(input);
+    if fields.get("syntaxOnly") == Some(&Value::Bool(true))
+        && evaluator(&fields) == Ok(Evaluator::JavaScript)
+    {
+        return match expression(&fields).and_then(js::check_syntax) {
+            Ok(()) => Outcome::Completed(json!({ "result": null }).to_string()),
+            Err(reason) => failed_terminal(reason.clone(), json!({ "error": reason })),
+        };
+    }
     match evaluate(input, env) {
         Ok(output) => Outcome::Completed(output),
         Err(reason) => failed_terminal(reason.clone(), json!({ "error": reason })),

@@ -260,3 +260,15 @@ fn each_evaluation_starts_afresh() {
         r#"{"a":1}"#
     );
 }
+
+#[test]
+fn syntax_only_parses_without_running() {
+    match run(r#"{"syntaxOnly": true, "expression": "while (true) {}"}"#, &ENV) {
+        Outcome::Completed(out) => assert_eq!(out, r#"{"result":null}"#),
+        other => panic!("{other:?}"),
+    }
+    match run(r#"{"syntaxOnly": true, "expression": "$.a > "}"#, &ENV) {
+        Outcome::FailedTerminal(f) => assert!(f.reason.contains("SyntaxError"), "{}", f.reason),
+        other => panic!("{other:?}"),
+    }
+}

@@ -29,9 +29,16 @@ fn err(
     }
 }
 
-/// `known_type` answers whether a task type can run here (SIMPLE, or a system task type the
-/// host provides).
-pub fn workflow_def(def: &WorkflowDef, known_type: &dyn Fn(&str) -> bool) -> Vec<ValidationError> {
+/// What only the host can tell about a definition.
+pub struct Rules<'a> {
+    /// Whether a task type can run here: SIMPLE, an operator, or a plugin's type.
+    pub known_type: &'a dyn Fn(&str) -> bool,
+    /// The syntax error of a JavaScript expression, if it has one (SWITCH `javascript`
+    /// expressions and DECISION `caseExpression`s are checked, as Conductor checks them).
+    pub script_error: &'a dyn Fn(&str) -> Option<String>,
+}
+
+pub fn workflow_def(def: &WorkflowDef, rules: &Rules) -> Vec<ValidationError> {
     let mut errors = Vec::new();
     if def.name.trim().is_empty() {
         errors.push(err(
@@ -71,7 +78,7 @@ pub fn workflow_def(def: &WorkflowDef, known_type: &dyn Fn(&str) -> bool) -> Vec
     let mut refs = HashSet::new();
     let mut walk = Walk {
         def,
-        known_type,
+        rules,
         refs: &mut refs,
         errors: &mut errors,
     };
@@ -83,7 +90,7 @@ pub fn workflow_def(def: &WorkflowDef, known_type: &dyn Fn(&str) -> bool) -> Vec
 /// (reference conductor-operators §15).
 struct Walk<'a> {
     def: &'a WorkflowDef,
-    known_type: &'a dyn Fn(&str) -> bool,
+    rules: &'a Rules<'a>,
     refs: &'a mut HashSet<&'a str>,
     errors: &'a mut Vec<ValidationError>,
 }
@@ -136,7 +143,7 @@ impl<'a> Walk<'a> {
         let kind = kind_of_type(&t.task_type);
         let operator = OPERATOR_TYPES.contains(&t.task_type.as_str())
             || t.task_type.eq_ignore_ascii_case("FORK");
-        if !operator && !(self.known_type)(&t.task_type) {
+        if !operator && !(self.rules.known_type)(&t.task_type) {
             errors.push(err(
                 path("type"),
                 format!("Task type {} is not supported here: use SIMPLE, an operator, or a registered system task type", t.task_type),
@@ -159,6 +166,25 @@ impl<'a> Walk<'a> {
         }
         for (field, message) in operator_rules(t, kind, in_loop) {
             errors.push(err(path(field), message, Value::Null));
+        }
+        let script = match kind {
+            TaskKind::Switch if t.evaluator_type.as_deref() == Some("javascript") => {
+                t.expression.as_deref().map(|e| ("expression", e))
+            }
+            TaskKind::Decision => t.case_expression.as_deref().map(|e| ("caseExpression", e)),
+            _ => None,
+        };
+        if let Some((field, expression)) = script
+            && let Some(problem) = (self.rules.script_error)(expression)
+        {
+            errors.push(err(
+                path(field),
+                format!(
+                    "Expression is not well formatted: {problem}, taskType: {} taskName {}",
+                    t.task_type, t.name
+                ),
+                Value::Null,
+            ));
         }
         let nested_loop = in_loop || kind == TaskKind::DoWhile;
         if let Some(cases) = &t.decision_cases {
@@ -408,6 +434,13 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn simple_only() -> Rules<'static> {
+        Rules {
+            known_type: &|t| t == "SIMPLE",
+            script_error: &|_| None,
+        }
+    }
+
     #[test]
     fn reports_every_problem() {
         let def: WorkflowDef = serde_json::from_value(json!({
@@ -415,7 +448,7 @@ mod tests {
             "tasks": [{"name": "a", "taskReferenceName": "r"}, {"name": "", "taskReferenceName": "r", "type": "NOPE"}]
         }))
         .unwrap();
-        let errors = workflow_def(&def, &|t| t == "SIMPLE");
+        let errors = workflow_def(&def, &simple_only());
         let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(
             paths,
@@ -439,7 +472,7 @@ mod tests {
                       {"name": "b".repeat(600), "taskReferenceName": "b"}]
         }))
         .unwrap();
-        let errors = workflow_def(&def, &|t| t == "SIMPLE");
+        let errors = workflow_def(&def, &simple_only());
         let paths: Vec<_> = errors.iter().map(|e| e.path.as_str()).collect();
         assert_eq!(
             paths,

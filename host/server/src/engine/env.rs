@@ -28,6 +28,8 @@ pub trait PureRunner: Send + Sync {
     fn is_plugin(&self, task_type: &str) -> bool;
     /// `None`: no pure plugin of this type.
     fn run(&self, call: PureCall<'_>, now: i64) -> Option<PluginOutcome>;
+    /// The syntax error of a JavaScript expression (parsed by the INLINE plugin, not run).
+    fn script_error(&self, expression: &str) -> Option<String>;
 }
 
 /// What a decision asked for that the environment did not hold.

@@ -26,7 +26,12 @@ impl Engine {
     }
 
     pub fn validate_workflow_def(&self, def: &WorkflowDef) -> Result<()> {
-        let errors = validate::workflow_def(def, &|t| self.known_task_type(t));
+        let runner = self.pure.read().expect("pure runner poisoned").clone();
+        let rules = validate::Rules {
+            known_type: &|t| self.known_task_type(t),
+            script_error: &|expression| runner.as_ref()?.script_error(expression),
+        };
+        let errors = validate::workflow_def(def, &rules);
         if errors.is_empty() {
             Ok(())
         } else {

@@ -8,9 +8,12 @@ use crate::model::{WorkflowDef, validate, walk_mut};
 pub(super) fn prepare(mut def: WorkflowDef, d: &mut Decision) -> Result<WorkflowDef, String> {
     let errors = {
         let env = &*d.env;
-        validate::workflow_def(&def, &|t| {
-            t.eq_ignore_ascii_case("SIMPLE") || env.is_plugin(t)
-        })
+        let rules = validate::Rules {
+            known_type: &|t| t.eq_ignore_ascii_case("SIMPLE") || env.is_plugin(t),
+            // Its scripts are parsed when they run: a decision does not run the parser twice.
+            script_error: &|_| None,
+        };
+        validate::workflow_def(&def, &rules)
     };
     if !errors.is_empty() {
         let problems: Vec<String> = errors
