@@ -263,7 +263,10 @@ fn each_evaluation_starts_afresh() {
 
 #[test]
 fn syntax_only_parses_without_running() {
-    match run(r#"{"syntaxOnly": true, "expression": "while (true) {}"}"#, &ENV) {
+    match run(
+        r#"{"syntaxOnly": true, "expression": "while (true) {}"}"#,
+        &ENV,
+    ) {
         Outcome::Completed(out) => assert_eq!(out, r#"{"result":null}"#),
         other => panic!("{other:?}"),
     }
