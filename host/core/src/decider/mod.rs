@@ -31,7 +31,7 @@ use std::fmt;
 pub use ending::failure_workflow_target;
 pub use kind::{OPERATOR_TYPES, TaskKind, async_complete, kind_of, kind_of_type, queue_name};
 pub use messages::{ChildResult, Message, MessageBody};
-pub use tasks::{blocked_wait_task, pending_task_by_ref};
+pub use tasks::{blocked_wait_task, blocking_task, is_blocking, pending_task_by_ref};
 pub use timeouts::next_wake;
 
 /// What the decider needs from the world, supplied by the host (and by tests).
@@ -136,6 +136,8 @@ pub enum Event {
     ResetCallbacks,
     /// A message from another execution (a parent or a child).
     Deliver(MessageBody),
+    /// Merge into the workflow's variables (Orkes' `POST /workflow/{id}/variables`).
+    UpdateVariables(Json),
 }
 
 impl Event {
@@ -155,6 +157,7 @@ impl Event {
             Event::SkipTask { .. } => "skip_task",
             Event::ResetCallbacks => "reset_callbacks",
             Event::Deliver(body) => body.name(),
+            Event::UpdateVariables(_) => "update_variables",
         }
     }
 }
@@ -306,6 +309,9 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
         Event::Deliver(body) => {
             signals::deliver(wf, body, env, &mut out.effects);
             Ok(())
+        }
+        Event::UpdateVariables(variables) => {
+            signals::update_variables(wf, variables, env, &mut out.effects)
         }
         Event::Terminate {
             reason,

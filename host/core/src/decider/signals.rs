@@ -376,3 +376,30 @@ pub(super) fn deliver(
         }
     }
 }
+
+/// Variables updated from outside, as SET_VARIABLE updates them (a shallow merge), then a
+/// decision: what waits on them sees the new values.
+pub(super) fn update_variables(
+    wf: &mut Workflow,
+    variables: crate::model::Json,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) -> Result<(), EngineError> {
+    if wf.status.is_terminal() {
+        return Err(EngineError::conflict(format!(
+            "Workflow {} is in terminal state {}: its variables cannot be updated",
+            wf.workflow_id, wf.status
+        )));
+    }
+    wf.variables.extend(variables);
+    let size = serde_json::to_vec(&wf.variables).map_or(usize::MAX, |v| v.len());
+    if size > kinds::MAX_VARIABLES_BYTES {
+        return Err(EngineError::bad_request(format!(
+            "The variables payload size: {size} of workflow: {} is greater than the permissible limit: {} kilobytes",
+            wf.workflow_id,
+            kinds::MAX_VARIABLES_BYTES / 1024
+        )));
+    }
+    decide(wf, env, fx);
+    Ok(())
+}

@@ -183,9 +183,24 @@ pub fn pending_task_by_ref<'a>(wf: &'a Workflow, reference: &str) -> Option<&'a 
         .or_else(|| open().find(|t| t.base_reference() == reference))
 }
 
-/// The task the `/signal` endpoints complete: the first open WAIT task.
+/// The task the `/signal` endpoints complete: the first open WAIT or YIELD task.
 pub fn blocked_wait_task(wf: &Workflow) -> Option<&Task> {
     wf.tasks
         .iter()
-        .find(|t| !t.status.is_terminal() && t.task_type == "WAIT")
+        .find(|t| !t.status.is_terminal() && matches!(t.task_type.as_str(), "WAIT" | "YIELD"))
+}
+
+/// The task a synchronous signal or execute reports as blocking this workflow (reference
+/// conductor-operators §13.1): an open YIELD, or a WAIT that waits for a signal (not for a
+/// time).
+pub fn blocking_task(wf: &Workflow) -> Option<&Task> {
+    wf.tasks.iter().find(|t| is_blocking(t))
+}
+
+pub fn is_blocking(t: &Task) -> bool {
+    match t.task_type.as_str() {
+        "YIELD" => !t.status.is_terminal(),
+        "WAIT" => t.status == TaskStatus::InProgress && t.wait_timeout == 0,
+        _ => false,
+    }
 }

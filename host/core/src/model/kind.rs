@@ -24,6 +24,8 @@ pub enum TaskKind {
     Noop,
     /// Waits until a task update completes it.
     Human,
+    /// Waits until a signal (the `/signal` endpoints) completes it: Orkes' YIELD.
+    Yield,
     Lambda,
     Dynamic,
 }
@@ -50,12 +52,13 @@ pub fn kind_of_type(task_type: &str) -> TaskKind {
         "HUMAN" => TaskKind::Human,
         "DYNAMIC" => TaskKind::Dynamic,
         "LAMBDA" => TaskKind::Lambda,
+        "YIELD" => TaskKind::Yield,
         _ => TaskKind::Plugin,
     }
 }
 
 /// The task types the decider itself implements (besides SIMPLE and plugins).
-pub const OPERATOR_TYPES: [&str; 15] = [
+pub const OPERATOR_TYPES: [&str; 16] = [
     "SWITCH",
     "DECISION",
     "FORK_JOIN",
@@ -71,6 +74,7 @@ pub const OPERATOR_TYPES: [&str; 15] = [
     "HUMAN",
     "DYNAMIC",
     "LAMBDA",
+    "YIELD",
 ];
 
 impl TaskKind {

@@ -4,6 +4,7 @@ mod events;
 mod extract;
 mod metadata;
 mod plugins;
+mod sync;
 mod tasks;
 mod workflow;
 
@@ -76,6 +77,7 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
         )
         // workflows
         .route("/workflow", post(w::start))
+        .route("/workflow/execute/{name}/{version}", post(sync::execute))
         .route("/workflow/search", get(w::search))
         .route("/workflow/search-v2", get(w::search_v2))
         .route("/workflow/running/{name}", get(w::running))
@@ -100,6 +102,7 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
         .route("/workflow/{id}/tasks", get(w::tasks))
         .route("/workflow/{id}/signals", get(w::signal_log))
         .route("/workflow/{id}/pause", put(w::pause))
+        .route("/workflow/{id}/variables", post(w::update_variables))
         .route("/workflow/{id}/resume", put(w::resume))
         .route("/workflow/{id}/restart", post(w::restart))
         .route("/workflow/{id}/rerun", post(w::rerun))
@@ -133,7 +136,7 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
             post(t::update_by_ref_sync),
         )
         .route("/tasks/{id}/{second}/signal", post(t::signal))
-        .route("/tasks/{id}/{second}/signal/sync", post(t::signal_sync))
+        .route("/tasks/{id}/{second}/signal/sync", post(sync::signal_sync))
         // event handlers
         .route(
             "/event",

@@ -157,41 +157,21 @@ pub async fn update_by_ref_sync(
     by_ref(s, call, path, q, body, true).await
 }
 
-async fn signal_wait(
-    s: State,
-    call: Call,
-    path: Path<(String, String)>,
-    body: Option<Value>,
-    sync: bool,
-) -> Result<Reply> {
-    let Path((workflow_id, raw_status)) = path;
-    let op = Op::Signal {
-        status: status(&raw_status)?,
-        output: output(body)?,
-        sync,
-    };
-    s.signal(&workflow_id, op, &call).await
-}
-
-/// `POST /tasks/{workflowId}/{status}/signal`: 200, whether or not a WAIT was waiting.
+/// `POST /tasks/{workflowId}/{status}/signal`: 200, whether or not a WAIT or YIELD was
+/// waiting (see `sync` for the synchronous form).
 pub async fn signal(
     s: State,
     call: Call,
-    path: Path<(String, String)>,
+    Path((workflow_id, raw_status)): Path<(String, String)>,
     OptBody(body): OptBody<Value>,
 ) -> Result<Reply> {
-    signal_wait(s, call, path, body, false).await?;
+    let op = Op::Signal {
+        status: status(&raw_status)?,
+        output: output(body)?,
+        sync: false,
+    };
+    s.signal(&workflow_id, op, &call).await?;
     Ok(Reply::Ok)
-}
-
-/// The `/sync` form: the target workflow, or 404 when no WAIT waits.
-pub async fn signal_sync(
-    s: State,
-    call: Call,
-    path: Path<(String, String)>,
-    OptBody(body): OptBody<Value>,
-) -> Result<Reply> {
-    signal_wait(s, call, path, body, true).await
 }
 
 pub async fn get(s: State, Path(task_id): Path<String>) -> Result<Json<Task>> {

@@ -540,3 +540,14 @@ pub async fn bulk_search(
     }
     Ok(Json(out))
 }
+
+/// `POST /workflow/{id}/variables` (Orkes): merged into the variables, then decided; the
+/// workflow with its tasks. 409 once it has ended.
+pub async fn update_variables(
+    s: State,
+    call: Call,
+    Path(id): Path<String>,
+    Body(variables): Body<Map>,
+) -> Result<Reply> {
+    s.signal(&id, Op::UpdateVariables(variables), &call).await
+}

@@ -32,6 +32,8 @@ pub(super) struct Lineage {
 
 #[derive(Default)]
 pub(super) struct Wakes {
+    /// Executions this commit writes.
+    pub changed: Vec<String>,
     pub queues: HashSet<String>,
     pub deadlines: Vec<i64>,
     pub events: bool,
@@ -159,6 +161,7 @@ impl Engine {
     }
 
     pub(super) fn wake(&self, wakes: Wakes) {
+        self.notifier.changed(wakes.changed);
         for queue in wakes.queues {
             if queue.starts_with(SYSTEM_QUEUE_PREFIX) {
                 self.notifier.system_work();

@@ -5,6 +5,7 @@
 //! idempotency record in one commit, then wake whoever waits. A crash before the commit
 //! loses nothing acknowledged; after it, everything is on disk.
 
+mod blocking;
 mod effects;
 mod env;
 mod locks;
@@ -19,6 +20,7 @@ mod route;
 mod start;
 mod timers;
 
+pub use blocking::{Blocked, Until};
 pub use env::{PureRunner, now_ms};
 pub use notify::Notifier;
 pub use ops::{JSON, Op, Rendered, Reply};
@@ -240,6 +242,7 @@ impl Engine {
                 ));
                 commit.idempotency = idempotency_record(call, &rendered, now);
             }
+            wakes.changed = written(&commit);
             match self.store.commit(commit).await {
                 Err(StoreError::Conflict(_)) => attempts.conflicted(workflow_id)?,
                 Err(e) => return Err(e.into()),
@@ -310,6 +313,15 @@ impl Engine {
             .await?
             .ok_or_else(|| Error::workflow_not_found(id))
     }
+}
+
+/// The executions a commit writes.
+fn written(commit: &Commit) -> Vec<String> {
+    commit
+        .executions
+        .iter()
+        .map(|w| w.workflow.workflow_id.clone())
+        .collect()
 }
 
 /// Why a change is being made again, and how often it may be.

@@ -4,9 +4,12 @@
 use std::collections::HashMap;
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::{Arc, Mutex};
-use tokio::sync::Notify;
+use tokio::sync::{Notify, broadcast};
 
-#[derive(Default)]
+/// Changed executions announced at once, beyond which a slow listener hears "lagged" (and
+/// looks again at whatever it watches).
+const CHANGES: usize = 1024;
+
 pub struct Notifier {
     queues: Mutex<HashMap<String, Arc<Notify>>>,
     timer: Notify,
@@ -15,9 +18,37 @@ pub struct Notifier {
     system: Notify,
     events: Notify,
     messages: Notify,
+    /// Ids of executions whose change was just committed: synchronous callers wait on them.
+    changes: broadcast::Sender<String>,
+}
+
+impl Default for Notifier {
+    fn default() -> Notifier {
+        Notifier {
+            queues: Mutex::default(),
+            timer: Notify::default(),
+            timer_at: AtomicI64::default(),
+            system: Notify::default(),
+            events: Notify::default(),
+            messages: Notify::default(),
+            changes: broadcast::channel(CHANGES).0,
+        }
+    }
 }
 
 impl Notifier {
+    /// Hear of every execution change committed from now on.
+    pub fn changes(&self) -> broadcast::Receiver<String> {
+        self.changes.subscribe()
+    }
+
+    pub fn changed(&self, workflow_ids: impl IntoIterator<Item = String>) {
+        for id in workflow_ids {
+            // Nobody listening is fine.
+            let _ = self.changes.send(id);
+        }
+    }
+
     /// Wait for work on `name`. The entry lives only while someone waits, so polling many
     /// distinct names leaves nothing behind.
     pub fn queue(&self, name: &str) -> QueueWaiter<'_> {

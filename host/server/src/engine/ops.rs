@@ -71,6 +71,8 @@ pub enum Op {
         outbox_id: i64,
         message: Message,
     },
+    /// `POST /workflow/{id}/variables`: merged into the variables; answers the workflow.
+    UpdateVariables(Json),
 }
 
 impl Op {
@@ -92,6 +94,7 @@ impl Op {
             Op::StartSystemTask { .. } => "start_system_task",
             Op::PluginFinished { .. } => "plugin_finished",
             Op::Deliver { message, .. } => message.body.name(),
+            Op::UpdateVariables(_) => "update_variables",
         }
     }
 
@@ -149,6 +152,7 @@ impl Op {
             Op::Deliver { message, .. } => {
                 json!({"from": message.from, "message": message.body})
             }
+            Op::UpdateVariables(variables) => json!({"variables": variables}),
         }
     }
 
@@ -176,6 +180,7 @@ impl Op {
             Op::SkipTask { reference, request } => Event::SkipTask { reference, request },
             Op::ResetCallbacks => Event::ResetCallbacks,
             Op::Deliver { message, .. } => Event::Deliver(message.body),
+            Op::UpdateVariables(variables) => Event::UpdateVariables(variables),
             Op::Decide => Event::Decide,
             Op::Poll { task_id, worker_id } => Event::TaskPolled { task_id, worker_id },
             Op::StartSystemTask { task_id, worker_id } => {
@@ -255,7 +260,7 @@ impl Op {
             Op::UpdateByRef { sync: false, .. } => {
                 Reply::Text(outcome.task_id.clone().unwrap_or_default())
             }
-            Op::UpdateByRef { sync: true, .. } => {
+            Op::UpdateByRef { sync: true, .. } | Op::UpdateVariables(_) => {
                 Reply::Json(serde_json::to_value(wf).unwrap_or_default())
             }
             Op::Signal { sync: true, .. } => {

@@ -44,7 +44,9 @@ impl Engine {
 
     /// The running child (at any depth) that has an open WAIT.
     async fn waiting_child(&self, wf: &Workflow) -> Result<Option<String>> {
+        // Depth first, in task order: the stack holds children last-first.
         let mut open: Vec<String> = children(wf, |t| !t.status.is_terminal());
+        open.reverse();
         let mut depth = 0;
         while let Some(id) = open.pop() {
             depth += 1;
@@ -57,7 +59,11 @@ impl Engine {
             if blocked_wait_task(&child).is_some() {
                 return Ok(Some(id));
             }
-            open.extend(children(&child, |t| !t.status.is_terminal()));
+            open.extend(
+                children(&child, |t| !t.status.is_terminal())
+                    .into_iter()
+                    .rev(),
+            );
         }
         Ok(None)
     }

@@ -103,7 +103,7 @@ impl Engine {
         };
         let mut env = self.new_env(now);
         let mut rounds = 0;
-        let (mut commit, wakes, id) = loop {
+        let (mut commit, mut wakes, id) = loop {
             let started = fermata_core::start(new.clone(), &mut env);
             let mut commit = Commit::default();
             let mut wakes = Wakes::default();
@@ -146,6 +146,7 @@ impl Engine {
             idempotency_key: call.idempotency_key.clone(),
         });
         commit.idempotency = idempotency_record(call, &rendered, now);
+        wakes.changed = super::written(&commit);
         self.store.commit(commit).await?;
         self.wake(wakes);
         Ok(reply)

@@ -14,6 +14,7 @@ mod lambda;
 pub(super) mod plugin;
 mod script;
 mod set_variable;
+pub(super) use set_variable::MAX_VARIABLES_BYTES;
 mod start_workflow;
 pub(super) mod sub_workflow;
 mod switch;
@@ -111,7 +112,7 @@ pub(super) fn start(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<boo
             finish(task, TaskStatus::Completed, now);
             Ok(true)
         }
-        TaskKind::Human => {
+        TaskKind::Human | TaskKind::Yield => {
             begin(task, now);
             Ok(true)
         }
