@@ -101,6 +101,7 @@ impl From<EngineError> for Error {
             ErrorKind::BadRequest => 400,
             ErrorKind::NotFound => 404,
             ErrorKind::Conflict => 409,
+            ErrorKind::Full => 429,
         };
         Error::new(status, e.message)
     }

@@ -181,6 +181,20 @@ pub struct Commit {
     pub messages: Vec<(String, String)>,
     /// Outbox rows this commit applied (deleted with it, so each is applied once).
     pub delivered: Vec<i64>,
+    pub inbox: Vec<InboxOp>,
+}
+
+/// A change to a workflow's inbox.
+#[derive(Debug, Clone, PartialEq)]
+pub enum InboxOp {
+    Push(fermata_core::model::InboxMessage),
+    Take {
+        workflow_id: String,
+        message_ids: Vec<String>,
+    },
+    Clear {
+        workflow_id: String,
+    },
 }
 
 impl Commit {
@@ -193,6 +207,7 @@ impl Commit {
             && self.events.is_empty()
             && self.messages.is_empty()
             && self.delivered.is_empty()
+            && self.inbox.is_empty()
     }
 }
 

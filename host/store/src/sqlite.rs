@@ -3,8 +3,8 @@
 //! commit does not take the others down), and a pool of readers.
 
 use crate::{
-    Claimed, Commit, DefSummary, EventRow, ExecutionWrite, IdempotencyRecord, OutboxRow, QueueOp,
-    Result, SignalRecord, Store, StoreError, Stored,
+    Claimed, Commit, DefSummary, EventRow, ExecutionWrite, IdempotencyRecord, InboxOp, OutboxRow,
+    QueueOp, Result, SignalRecord, Store, StoreError, Stored,
 };
 use async_trait::async_trait;
 use fermata_core::model::events::EventHandler;
@@ -209,6 +209,38 @@ async fn apply_commit(conn: &mut SqliteConnection, commit: Commit) -> Result<()>
             .bind(e.payload)
             .execute(&mut *conn)
             .await?;
+    }
+    for op in commit.inbox {
+        match op {
+            InboxOp::Push(message) => {
+                let json = serde_json::to_string(&message)
+                    .map_err(|e| StoreError::Corrupt(e.to_string()))?;
+                sqlx::query("INSERT INTO inbox (workflow_id, id, message) VALUES (?, ?, ?)")
+                    .bind(&message.workflow_id)
+                    .bind(&message.id)
+                    .bind(json)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+            InboxOp::Take {
+                workflow_id,
+                message_ids,
+            } => {
+                for id in message_ids {
+                    sqlx::query("DELETE FROM inbox WHERE workflow_id = ? AND id = ?")
+                        .bind(&workflow_id)
+                        .bind(id)
+                        .execute(&mut *conn)
+                        .await?;
+                }
+            }
+            InboxOp::Clear { workflow_id } => {
+                sqlx::query("DELETE FROM inbox WHERE workflow_id = ?")
+                    .bind(workflow_id)
+                    .execute(&mut *conn)
+                    .await?;
+            }
+        }
     }
     for (to, body) in commit.messages {
         sqlx::query(
@@ -581,6 +613,14 @@ impl Store for SqliteStore {
         let revision: i64 = row.get(1);
         let tasks = self.tasks_of(id).await?;
         workflow.tasks = tasks.iter().map(|(_, j)| parse(j)).collect::<Result<_>>()?;
+        workflow.inbox =
+            sqlx::query("SELECT message FROM inbox WHERE workflow_id = ? ORDER BY seq")
+                .bind(id)
+                .fetch_all(&self.reader)
+                .await?
+                .iter()
+                .map(|r| parse(r.get::<&str, _>(0)))
+                .collect::<Result<_>>()?;
         Ok(Some(Stored {
             workflow,
             revision,
@@ -629,7 +669,7 @@ impl Store for SqliteStore {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        for table in ["tasks", "queue", "signals"] {
+        for table in ["tasks", "queue", "signals", "inbox"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE workflow_id = ?"
             )))

@@ -75,3 +75,23 @@ def test_update_variables(mc, wc):
     wc.update_variables(wf_id, {"b": 2})
     wf = support.get_workflow(wc, wf_id)
     assert wf.variables == {"a": 1, "b": 2}
+
+
+def test_messages_sent_early_are_pulled_later(mc, wc, executor):
+    from conductor.client.workflow.task.pull_workflow_messages_task import PullWorkflowMessagesTask
+
+    worker = support.unique("sdk_wmq_worker")
+    pull = PullWorkflowMessagesTask("read", batch_size=5).to_workflow_task()
+    name = _register(mc, support.unique("sdk_wmq"), [
+        WorkflowTask(name=worker, task_reference_name="first", type="SIMPLE"), pull])
+    wf_id = wc.start_workflow_by_name(name, {})
+    first = executor.send_message(wf_id, {"n": 1})
+    executor.send_message(wf_id, {"n": 2})
+    assert first
+    executor.update_task_by_ref_name({}, wf_id, "first", "COMPLETED")
+    wf = support.get_workflow(wc, wf_id)
+    read = wf.tasks[-1]
+    assert read.status == "COMPLETED"
+    assert read.output_data["count"] == 2
+    assert [m["payload"] for m in read.output_data["messages"]] == [{"n": 1}, {"n": 2}]
+    assert read.output_data["messages"][0]["id"] == first

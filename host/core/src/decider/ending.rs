@@ -176,6 +176,13 @@ pub(super) fn workflow_output(wf: &Workflow) -> Json {
 /// Cancel every open task; a canceled sub-workflow terminates its child.
 pub(super) fn cancel_open_tasks(wf: &mut Workflow, env: &mut dyn Env, fx: &mut Vec<Effect>) {
     let now = env.now();
+    // What the inbox still holds goes with the end (Conductor deletes the queue).
+    if wf.status.is_terminal() && !wf.inbox.is_empty() {
+        wf.inbox.clear();
+        fx.push(Effect::InboxClear {
+            workflow_id: wf.workflow_id.clone(),
+        });
+    }
     let reason = match &wf.reason_for_incompletion {
         Some(r) => format!("Parent workflow has been terminated with reason: {r}"),
         None => format!(

@@ -99,6 +99,7 @@ pub(super) fn create(new: NewWorkflow, env: &mut dyn Env) -> Result<Workflow, En
         idempotency_key: new.idempotency_key,
         workflow_definition: def,
         tasks: vec![],
+        inbox: vec![],
     };
     Ok(wf)
 }

@@ -22,8 +22,8 @@ mod timeouts;
 mod tests;
 
 use crate::model::{
-    Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskDef, TaskExecLog, TaskResultStatus,
-    Workflow, WorkflowDef,
+    InboxMessage, Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskDef, TaskExecLog,
+    TaskResultStatus, Workflow, WorkflowDef,
 };
 use std::collections::BTreeMap;
 use std::fmt;
@@ -138,6 +138,8 @@ pub enum Event {
     Deliver(MessageBody),
     /// Merge into the workflow's variables (Orkes' `POST /workflow/{id}/variables`).
     UpdateVariables(Json),
+    /// A message for the workflow's inbox (`POST /workflow/{id}/messages`).
+    MessageArrived(InboxMessage),
 }
 
 impl Event {
@@ -158,6 +160,7 @@ impl Event {
             Event::ResetCallbacks => "reset_callbacks",
             Event::Deliver(body) => body.name(),
             Event::UpdateVariables(_) => "update_variables",
+            Event::MessageArrived(_) => "message",
         }
     }
 }
@@ -217,6 +220,15 @@ pub enum Effect {
     /// The decision stopped before it settled (a long loop of tasks that finish at once):
     /// decide this execution again right after this commit.
     DecideAgain,
+    /// Keep a message in the execution's inbox.
+    InboxPush(InboxMessage),
+    /// These messages were taken from the inbox.
+    InboxConsume {
+        workflow_id: String,
+        message_ids: Vec<String>,
+    },
+    /// The workflow ended: what its inbox still held is dropped (as in Conductor).
+    InboxClear { workflow_id: String },
 }
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -224,6 +236,8 @@ pub enum ErrorKind {
     BadRequest,
     NotFound,
     Conflict,
+    /// A bounded store is full (a workflow's inbox).
+    Full,
 }
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -312,6 +326,9 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
         }
         Event::UpdateVariables(variables) => {
             signals::update_variables(wf, variables, env, &mut out.effects)
+        }
+        Event::MessageArrived(message) => {
+            signals::message_arrived(wf, message, env, &mut out.effects)
         }
         Event::Terminate {
             reason,

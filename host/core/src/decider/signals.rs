@@ -403,3 +403,35 @@ pub(super) fn update_variables(
     decide(wf, env, fx);
     Ok(())
 }
+
+/// Conductor's `maxQueueSize`: messages one workflow's inbox holds at most.
+pub const MAX_INBOX: usize = 1000;
+
+/// A message for the inbox: only a RUNNING workflow takes one; a PULL_WORKFLOW_MESSAGES task
+/// waiting for it takes it in the decision that follows.
+pub(super) fn message_arrived(
+    wf: &mut Workflow,
+    message: crate::model::InboxMessage,
+    env: &mut dyn Env,
+    fx: &mut Vec<Effect>,
+) -> Result<(), EngineError> {
+    if wf.status != WorkflowStatus::Running {
+        return Err(EngineError::conflict(format!(
+            "Workflow {} is not in RUNNING state (current: {})",
+            wf.workflow_id, wf.status
+        )));
+    }
+    if wf.inbox.len() >= MAX_INBOX {
+        return Err(EngineError {
+            kind: super::ErrorKind::Full,
+            message: format!(
+                "Workflow message queue for workflowId={} has reached the maximum size of {MAX_INBOX}",
+                wf.workflow_id
+            ),
+        });
+    }
+    fx.push(Effect::InboxPush(message.clone()));
+    wf.inbox.push(message);
+    decide(wf, env, fx);
+    Ok(())
+}

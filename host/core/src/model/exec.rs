@@ -59,6 +59,37 @@ pub struct Workflow {
     pub workflow_definition: WorkflowDef,
     #[serde(default)]
     pub tasks: Vec<Task>,
+    /// Messages sent to the execution and not yet pulled (Conductor's workflow message
+    /// queue). The store keeps them apart from the execution's JSON and loads them with it.
+    #[serde(skip)]
+    pub inbox: Vec<InboxMessage>,
+}
+
+/// A message sent to a running workflow (`POST /workflow/{id}/messages`), in Conductor's
+/// `WorkflowMessage` shape.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct InboxMessage {
+    pub id: String,
+    pub workflow_id: String,
+    pub payload: Json,
+    /// ISO-8601, UTC.
+    pub received_at: String,
+}
+
+impl InboxMessage {
+    /// A message received at `now_ms` (epoch milliseconds).
+    pub fn new(id: String, workflow_id: String, payload: Json, now_ms: i64) -> InboxMessage {
+        let received_at = chrono::DateTime::from_timestamp_millis(now_ms)
+            .unwrap_or_default()
+            .to_rfc3339_opts(chrono::SecondsFormat::Millis, true);
+        InboxMessage {
+            id,
+            workflow_id,
+            payload,
+            received_at,
+        }
+    }
 }
 
 impl Workflow {

@@ -26,6 +26,8 @@ pub enum TaskKind {
     Human,
     /// Waits until a signal (the `/signal` endpoints) completes it: Orkes' YIELD.
     Yield,
+    /// Takes messages from the workflow's inbox (Conductor's PULL_WORKFLOW_MESSAGES).
+    PullMessages,
     Lambda,
     Dynamic,
 }
@@ -53,12 +55,13 @@ pub fn kind_of_type(task_type: &str) -> TaskKind {
         "DYNAMIC" => TaskKind::Dynamic,
         "LAMBDA" => TaskKind::Lambda,
         "YIELD" => TaskKind::Yield,
+        "PULL_WORKFLOW_MESSAGES" => TaskKind::PullMessages,
         _ => TaskKind::Plugin,
     }
 }
 
 /// The task types the decider itself implements (besides SIMPLE and plugins).
-pub const OPERATOR_TYPES: [&str; 16] = [
+pub const OPERATOR_TYPES: [&str; 17] = [
     "SWITCH",
     "DECISION",
     "FORK_JOIN",
@@ -75,6 +78,7 @@ pub const OPERATOR_TYPES: [&str; 16] = [
     "DYNAMIC",
     "LAMBDA",
     "YIELD",
+    "PULL_WORKFLOW_MESSAGES",
 ];
 
 impl TaskKind {

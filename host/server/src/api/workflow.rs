@@ -551,3 +551,29 @@ pub async fn update_variables(
 ) -> Result<Reply> {
     s.signal(&id, Op::UpdateVariables(variables), &call).await
 }
+
+/// `POST /workflow/{id}/messages`: a message for the workflow's inbox, which
+/// PULL_WORKFLOW_MESSAGES tasks take from; its id as text. Only a RUNNING workflow takes
+/// messages (409), at most 1000 waiting (429).
+pub async fn send_message(
+    s: State,
+    call: Call,
+    Path(id): Path<String>,
+    Body(payload): Body<Map>,
+) -> Result<Reply> {
+    let message = fermata_core::model::InboxMessage::new(
+        uuid::Uuid::new_v4().to_string(),
+        id.clone(),
+        payload,
+        crate::engine::now_ms(),
+    );
+    s.signal(&id, Op::SendMessage(message), &call).await
+}
+
+/// `GET /workflow/{id}/messages` (beyond Conductor): what the inbox holds, oldest first.
+pub async fn inbox(
+    s: State,
+    Path(id): Path<String>,
+) -> Result<Json<Vec<fermata_core::model::InboxMessage>>> {
+    Ok(Json(s.inbox(&id).await?))
+}

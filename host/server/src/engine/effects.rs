@@ -9,7 +9,7 @@ use crate::error::{Error, Result};
 use fermata_core::NewWorkflow;
 use fermata_core::decider::{Effect, next_wake};
 use fermata_core::model::Workflow;
-use fermata_store::{Commit, ExecutionWrite, QueueOp, SignalRecord};
+use fermata_store::{Commit, ExecutionWrite, InboxOp, QueueOp, SignalRecord};
 use std::collections::HashSet;
 
 /// Children started inside one commit, nested: deeper ones are created there and decided by
@@ -86,6 +86,17 @@ impl Engine {
                 }
                 // Handled where the execution is written (its wake time).
                 Effect::DecideAgain => {}
+                Effect::InboxPush(message) => commit.inbox.push(InboxOp::Push(message)),
+                Effect::InboxConsume {
+                    workflow_id,
+                    message_ids,
+                } => commit.inbox.push(InboxOp::Take {
+                    workflow_id,
+                    message_ids,
+                }),
+                Effect::InboxClear { workflow_id } => {
+                    commit.inbox.push(InboxOp::Clear { workflow_id })
+                }
                 Effect::Send(message) => {
                     let body = serde_json::to_string(&message).map_err(|e| {
                         Error::new(500, format!("a message could not be written: {e}"))

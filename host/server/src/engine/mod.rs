@@ -313,6 +313,16 @@ impl Engine {
             .await?
             .ok_or_else(|| Error::workflow_not_found(id))
     }
+
+    /// The messages waiting in an execution's inbox, oldest first.
+    pub async fn inbox(&self, id: &str) -> Result<Vec<fermata_core::model::InboxMessage>> {
+        let stored = self
+            .store
+            .load(id)
+            .await?
+            .ok_or_else(|| Error::workflow_not_found(id))?;
+        Ok(stored.workflow.inbox)
+    }
 }
 
 /// The executions a commit writes.

@@ -7,7 +7,8 @@ use fermata_core::decider::{
 };
 
 use fermata_core::model::{
-    Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskResult, TaskResultStatus, Workflow,
+    InboxMessage, Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskResult, TaskResultStatus,
+    Workflow,
 };
 use fermata_core::{Event, Outcome};
 use fermata_store::{IdempotencyRecord, NewEvent};
@@ -73,6 +74,8 @@ pub enum Op {
     },
     /// `POST /workflow/{id}/variables`: merged into the variables; answers the workflow.
     UpdateVariables(Json),
+    /// `POST /workflow/{id}/messages`: a message for the inbox; answers its id.
+    SendMessage(InboxMessage),
 }
 
 impl Op {
@@ -95,6 +98,7 @@ impl Op {
             Op::PluginFinished { .. } => "plugin_finished",
             Op::Deliver { message, .. } => message.body.name(),
             Op::UpdateVariables(_) => "update_variables",
+            Op::SendMessage(_) => "message",
         }
     }
 
@@ -153,6 +157,7 @@ impl Op {
                 json!({"from": message.from, "message": message.body})
             }
             Op::UpdateVariables(variables) => json!({"variables": variables}),
+            Op::SendMessage(message) => json!({"id": message.id, "payload": message.payload}),
         }
     }
 
@@ -181,6 +186,7 @@ impl Op {
             Op::ResetCallbacks => Event::ResetCallbacks,
             Op::Deliver { message, .. } => Event::Deliver(message.body),
             Op::UpdateVariables(variables) => Event::UpdateVariables(variables),
+            Op::SendMessage(message) => Event::MessageArrived(message),
             Op::Decide => Event::Decide,
             Op::Poll { task_id, worker_id } => Event::TaskPolled { task_id, worker_id },
             Op::StartSystemTask { task_id, worker_id } => {
@@ -256,6 +262,7 @@ impl Op {
         match self {
             Op::Restart { .. } | Op::Retry { .. } => Reply::NoContent,
             Op::Rerun(_) => Reply::Text(wf.workflow_id.clone()),
+            Op::SendMessage(message) => Reply::Text(message.id.clone()),
             Op::UpdateTask(r) => Reply::Text(outcome.task_id.clone().unwrap_or(r.task_id.clone())),
             Op::UpdateByRef { sync: false, .. } => {
                 Reply::Text(outcome.task_id.clone().unwrap_or_default())

@@ -12,6 +12,7 @@ mod inline_def;
 pub(super) mod join;
 mod lambda;
 pub(super) mod plugin;
+mod pull_messages;
 mod script;
 mod set_variable;
 pub(super) use set_variable::MAX_VARIABLES_BYTES;
@@ -112,7 +113,7 @@ pub(super) fn start(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<boo
             finish(task, TaskStatus::Completed, now);
             Ok(true)
         }
-        TaskKind::Human | TaskKind::Yield => {
+        TaskKind::Human | TaskKind::Yield | TaskKind::PullMessages => {
             begin(task, now);
             Ok(true)
         }
@@ -135,6 +136,7 @@ pub(super) fn execute(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<b
         TaskKind::Join => Ok(join::execute(wf, i, d.env.now())),
         TaskKind::ExclusiveJoin => Ok(exclusive_join::execute(wf, i, d.env.now())),
         TaskKind::DoWhile => do_while::execute(wf, i, d),
+        TaskKind::PullMessages => Ok(pull_messages::execute(wf, i, d.env.now(), d.fx)),
         _ => Ok(false),
     }
 }
