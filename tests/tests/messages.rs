@@ -114,3 +114,45 @@ async fn what_the_inbox_holds_is_visible_and_dropped_when_the_workflow_ends() {
     let inbox = s.get(&format!("/workflow/{id}/messages")).await.json();
     assert_eq!(inbox, json!([]));
 }
+
+/// Event handlers: a JavaScript condition chooses which messages act, and
+/// `update_workflow_variables` sets (or appends to) a workflow's variables.
+#[tokio::test]
+async fn an_event_condition_chooses_and_update_workflow_variables_acts() {
+    let s = Server::start().await;
+    s.define(json!({"name": "holder", "variables": {"seen": ["start"]},
+                    "tasks": [{"name": "hold", "taskReferenceName": "hold", "type": "WAIT"}]}))
+        .await;
+    let target = s.start_workflow("holder", json!({})).await;
+    let r = s
+        .post(
+            "/event",
+            json!({"name": "vars", "event": "conductor:emitter:vars",
+            "condition": "$.kind == 'keep'",
+            "actions": [{"action": "update_workflow_variables", "update_workflow_variables": {
+                "workflowId": "${target}", "variables": {"seen": ["${label}"], "last": "${label}"},
+                "appendArray": true}}]}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    s.define(json!({"name": "emitter", "tasks": [
+        {"name": "e1", "taskReferenceName": "e1", "type": "EVENT", "sink": "conductor:vars",
+         "inputParameters": {"target": "${workflow.input.t}", "kind": "skip", "label": "one"}},
+        {"name": "e2", "taskReferenceName": "e2", "type": "EVENT", "sink": "conductor:vars",
+         "inputParameters": {"target": "${workflow.input.t}", "kind": "keep", "label": "two"}}]}))
+        .await;
+    s.start_workflow("emitter", json!({"t": target})).await;
+    let wf = s
+        .wait_for(&target, 10, |w| w["variables"]["last"] == "two")
+        .await;
+    // The first message did not pass the condition; the second appended to the array.
+    assert_eq!(wf["variables"]["seen"], json!(["start", "two"]));
+    let signals = s.get(&format!("/workflow/{target}/signals")).await.json();
+    let update = signals
+        .as_array()
+        .unwrap()
+        .iter()
+        .find(|r| r["op"] == "update_variables")
+        .unwrap();
+    assert_eq!(update["caller"], "event-handler:vars");
+}

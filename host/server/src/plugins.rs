@@ -55,7 +55,7 @@ impl PureRunner for InDecision {
         self.block_on(&info, call.input)
     }
 
-    fn script_error(&self, expression: &str) -> Option<String> {
+    fn script(&self, input: &Json) -> Option<PluginOutcome> {
         let info = TaskInfo {
             workflow_id: String::new(),
             task_id: String::new(),
@@ -66,13 +66,7 @@ impl PureRunner for InDecision {
             attempt: 0,
             now_ms: now_ms(),
         };
-        let mut input = Json::new();
-        input.insert("syntaxOnly".into(), true.into());
-        input.insert("expression".into(), expression.into());
-        match self.block_on(&info, &input)? {
-            PluginOutcome::Failed { reason, .. } => Some(reason),
-            _ => None,
-        }
+        self.block_on(&info, input)
     }
 }
 

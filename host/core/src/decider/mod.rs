@@ -30,6 +30,7 @@ use std::fmt;
 
 pub use ending::failure_workflow_target;
 pub use kind::{OPERATOR_TYPES, TaskKind, async_complete, kind_of, kind_of_type, queue_name};
+pub use kinds::truthy;
 pub use messages::{ChildResult, Message, MessageBody};
 pub use tasks::{blocked_wait_task, blocking_task, is_blocking, pending_task_by_ref};
 pub use timeouts::next_wake;
@@ -136,8 +137,9 @@ pub enum Event {
     ResetCallbacks,
     /// A message from another execution (a parent or a child).
     Deliver(MessageBody),
-    /// Merge into the workflow's variables (Orkes' `POST /workflow/{id}/variables`).
-    UpdateVariables(Json),
+    /// Merge into the workflow's variables (Orkes' `POST /workflow/{id}/variables`, the
+    /// event action `update_workflow_variables`).
+    UpdateVariables(VariablesUpdate),
     /// A message for the workflow's inbox (`POST /workflow/{id}/messages`).
     MessageArrived(InboxMessage),
 }
@@ -163,6 +165,15 @@ impl Event {
             Event::MessageArrived(_) => "message",
         }
     }
+}
+
+/// New values for a workflow's variables.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct VariablesUpdate {
+    pub values: Json,
+    /// A new array is appended to an array the variable already holds, instead of
+    /// replacing it (the event action's `appendArray`).
+    pub append_arrays: bool,
 }
 
 /// What a system-task plugin computed (the WIT `outcome`, with its JSON parsed). The

@@ -381,7 +381,7 @@ pub(super) fn deliver(
 /// decision: what waits on them sees the new values.
 pub(super) fn update_variables(
     wf: &mut Workflow,
-    variables: crate::model::Json,
+    update: super::VariablesUpdate,
     env: &mut dyn Env,
     fx: &mut Vec<Effect>,
 ) -> Result<(), EngineError> {
@@ -391,7 +391,18 @@ pub(super) fn update_variables(
             wf.workflow_id, wf.status
         )));
     }
-    wf.variables.extend(variables);
+    for (key, value) in update.values {
+        match (wf.variables.get_mut(&key), value) {
+            (Some(serde_json::Value::Array(held)), serde_json::Value::Array(more))
+                if update.append_arrays =>
+            {
+                held.extend(more)
+            }
+            (_, value) => {
+                wf.variables.insert(key, value);
+            }
+        }
+    }
     let size = serde_json::to_vec(&wf.variables).map_or(usize::MAX, |v| v.len());
     if size > kinds::MAX_VARIABLES_BYTES {
         return Err(EngineError::bad_request(format!(

@@ -43,6 +43,8 @@ pub struct EventAction {
     pub fail_task: Option<Json>,
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub terminate_workflow: Option<Json>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub update_workflow_variables: Option<Json>,
     #[serde(
         default,
         rename = "expandInlineJSON",
@@ -53,11 +55,12 @@ pub struct EventAction {
     pub extra: Json,
 }
 
-pub const ACTIONS: [&str; 4] = [
+pub const ACTIONS: [&str; 5] = [
     "start_workflow",
     "complete_task",
     "fail_task",
     "terminate_workflow",
+    "update_workflow_variables",
 ];
 
 impl EventAction {
@@ -68,6 +71,7 @@ impl EventAction {
             "complete_task" => self.complete_task.as_ref(),
             "fail_task" => self.fail_task.as_ref(),
             "terminate_workflow" => self.terminate_workflow.as_ref(),
+            "update_workflow_variables" => self.update_workflow_variables.as_ref(),
             _ => None,
         }
     }
@@ -101,17 +105,15 @@ impl EventHandler {
                 Value::String(self.event.clone()),
             );
         }
-        if self
-            .condition
-            .as_deref()
-            .is_some_and(|c| !c.trim().is_empty())
+        // A condition is JavaScript over the message (`$`), or with `value-param` the name of
+        // a message field; the host evaluates it in the sandbox.
+        if let Some(evaluator) = self.evaluator_type.as_deref().filter(|e| !e.is_empty())
+            && !matches!(evaluator, "javascript" | "graaljs" | "value-param")
         {
-            // Conductor evaluates conditions as JavaScript; fermata has no JavaScript engine
-            // and would rather refuse than silently run every action.
             err(
-                "condition".into(),
-                "conditions are not supported: leave condition empty".into(),
-                Value::String(self.condition.clone().unwrap_or_default()),
+                "evaluatorType".into(),
+                "evaluatorType must be javascript, graaljs or value-param".into(),
+                Value::String(evaluator.to_string()),
             );
         }
         if self.actions.is_empty() {
@@ -159,7 +161,7 @@ mod tests {
         assert!(ok.validate().is_empty());
         assert!(ok.active);
         let bad: EventHandler = serde_json::from_value(json!({
-            "name": "", "event": "sqs:q", "condition": "$.a == 1",
+            "name": "", "event": "sqs:q", "condition": "$.a == 1", "evaluatorType": "python",
             "actions": [{"action": "do_magic"}, {"action": "fail_task"}]
         }))
         .unwrap();
@@ -169,7 +171,7 @@ mod tests {
             [
                 "name",
                 "event",
-                "condition",
+                "evaluatorType",
                 "actions[0].action",
                 "actions[1].fail_task"
             ]

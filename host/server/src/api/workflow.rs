@@ -549,7 +549,11 @@ pub async fn update_variables(
     Path(id): Path<String>,
     Body(variables): Body<Map>,
 ) -> Result<Reply> {
-    s.signal(&id, Op::UpdateVariables(variables), &call).await
+    let update = fermata_core::decider::VariablesUpdate {
+        values: variables,
+        append_arrays: false,
+    };
+    s.signal(&id, Op::UpdateVariables(update), &call).await
 }
 
 /// `POST /workflow/{id}/messages`: a message for the workflow's inbox, which

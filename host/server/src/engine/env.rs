@@ -7,7 +7,7 @@
 
 use fermata_core::Env;
 use fermata_core::decider::{PluginOutcome, PureCall};
-use fermata_core::model::{TaskDef, WorkflowDef};
+use fermata_core::model::{Json, TaskDef, WorkflowDef};
 use std::cell::RefCell;
 use std::collections::{BTreeSet, HashMap};
 use std::sync::Arc;
@@ -28,8 +28,18 @@ pub trait PureRunner: Send + Sync {
     fn is_plugin(&self, task_type: &str) -> bool;
     /// `None`: no pure plugin of this type.
     fn run(&self, call: PureCall<'_>, now: i64) -> Option<PluginOutcome>;
+    /// Run the INLINE plugin outside any task (event conditions, registration checks).
+    fn script(&self, input: &Json) -> Option<PluginOutcome>;
     /// The syntax error of a JavaScript expression (parsed by the INLINE plugin, not run).
-    fn script_error(&self, expression: &str) -> Option<String>;
+    fn script_error(&self, expression: &str) -> Option<String> {
+        let mut input = Json::new();
+        input.insert("syntaxOnly".into(), true.into());
+        input.insert("expression".into(), expression.into());
+        match self.script(&input)? {
+            PluginOutcome::Failed { reason, .. } => Some(reason),
+            _ => None,
+        }
+    }
 }
 
 /// What a decision asked for that the environment did not hold.

@@ -314,6 +314,35 @@ impl Engine {
             .ok_or_else(|| Error::workflow_not_found(id))
     }
 
+    /// Whether an event handler's condition holds for a message: JavaScript over the message
+    /// (`$`), run by the INLINE plugin in the sandbox, or with `value-param` the message field
+    /// it names. True is what Conductor's `evalBool` calls true.
+    pub fn condition_holds(
+        &self,
+        evaluator: Option<&str>,
+        condition: &str,
+        message: &serde_json::Value,
+    ) -> std::result::Result<bool, String> {
+        use fermata_core::decider::{PluginOutcome, truthy};
+        if evaluator == Some("value-param") {
+            return Ok(truthy(message.get(condition).unwrap_or_default()));
+        }
+        let mut input = match message {
+            serde_json::Value::Object(m) => m.clone(),
+            other => fermata_core::model::Json::from_iter([("payload".to_string(), other.clone())]),
+        };
+        input.insert("evaluatorType".into(), "javascript".into());
+        input.insert("expression".into(), condition.into());
+        let runner = self.pure.read().expect("pure runner poisoned").clone();
+        match runner.and_then(|r| r.script(&input)) {
+            Some(PluginOutcome::Completed(out)) => {
+                Ok(truthy(out.get("result").unwrap_or_default()))
+            }
+            Some(PluginOutcome::Failed { reason, .. }) => Err(reason),
+            _ => Err("JavaScript is not available here (no INLINE plugin)".into()),
+        }
+    }
+
     /// The messages waiting in an execution's inbox, oldest first.
     pub async fn inbox(&self, id: &str) -> Result<Vec<fermata_core::model::InboxMessage>> {
         let stored = self

@@ -3,7 +3,8 @@
 
 use crate::error::{Error, Result};
 use fermata_core::decider::{
-    Message, OutputChange, PluginOutcome, TaskUpdate, blocked_wait_task, pending_task_by_ref,
+    Message, OutputChange, PluginOutcome, TaskUpdate, VariablesUpdate, blocked_wait_task,
+    pending_task_by_ref,
 };
 
 use fermata_core::model::{
@@ -73,7 +74,7 @@ pub enum Op {
         message: Message,
     },
     /// `POST /workflow/{id}/variables`: merged into the variables; answers the workflow.
-    UpdateVariables(Json),
+    UpdateVariables(VariablesUpdate),
     /// `POST /workflow/{id}/messages`: a message for the inbox; answers its id.
     SendMessage(InboxMessage),
 }
@@ -156,7 +157,9 @@ impl Op {
             Op::Deliver { message, .. } => {
                 json!({"from": message.from, "message": message.body})
             }
-            Op::UpdateVariables(variables) => json!({"variables": variables}),
+            Op::UpdateVariables(update) => {
+                json!({"variables": update.values, "appendArray": update.append_arrays})
+            }
             Op::SendMessage(message) => json!({"id": message.id, "payload": message.payload}),
         }
     }

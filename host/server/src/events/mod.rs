@@ -8,6 +8,7 @@ mod kafka;
 
 use crate::engine::{Call, Engine, NotFoundStyle, Op, now_ms};
 use crate::error::{Error, Result};
+use fermata_core::decider::VariablesUpdate;
 use fermata_core::expr::Scope;
 use fermata_core::model::events::{EventAction, EventHandler};
 use fermata_core::model::{
@@ -202,6 +203,21 @@ impl Events {
         let message: Value =
             serde_json::from_str(payload).unwrap_or_else(|_| Value::String(payload.to_string()));
         for handler in handlers {
+            if let Some(condition) = handler
+                .condition
+                .as_deref()
+                .filter(|c| !c.trim().is_empty())
+            {
+                let evaluator = handler.evaluator_type.as_deref();
+                match self.engine.condition_holds(evaluator, condition, &message) {
+                    Ok(true) => {}
+                    Ok(false) => continue,
+                    Err(e) => {
+                        tracing::warn!(handler = %handler.name, error = %e, "event condition failed; actions not run");
+                        continue;
+                    }
+                }
+            }
             for action in &handler.actions {
                 if let Err(e) = self.act(&handler, action, &message, message_id).await {
                     tracing::warn!(handler = %handler.name, action = %action.action, error = %e, "event action failed");
@@ -300,6 +316,21 @@ impl Events {
                     trigger_failure_workflow: false,
                 };
                 self.engine.signal(&workflow_id, op, &call).await?;
+            }
+            "update_workflow_variables" => {
+                let workflow_id = text("workflowId")
+                    .ok_or_else(|| Error::bad_request("workflowId resolved to nothing"))?;
+                let values = match params.get("variables") {
+                    Some(Value::Object(m)) => m.clone(),
+                    _ => return Err(Error::bad_request("variables resolved to no object")),
+                };
+                let update = VariablesUpdate {
+                    values,
+                    append_arrays: params.get("appendArray") == Some(&Value::Bool(true)),
+                };
+                self.engine
+                    .signal(&workflow_id, Op::UpdateVariables(update), &call)
+                    .await?;
             }
             other => return Err(Error::bad_request(format!("unsupported action {other}"))),
         }

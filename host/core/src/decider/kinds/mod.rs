@@ -27,6 +27,7 @@ use super::{Effect, Env};
 use crate::model::{Json, Task, TaskStatus, Workflow, WorkflowTask};
 
 pub use super::kind::{TaskKind, async_complete, kind_of, kind_of_type};
+pub use script::truthy;
 
 /// The decider's working context for one decision: the world, the effects it produces, and
 /// the definition tree of the execution.

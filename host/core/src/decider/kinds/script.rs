@@ -33,7 +33,7 @@ pub(super) fn eval(
 }
 
 /// Conductor's `evalBool`: only `true` or a number above zero is true.
-pub(super) fn truthy(value: &Value) -> bool {
+pub fn truthy(value: &Value) -> bool {
     match value {
         Value::Bool(b) => *b,
         Value::Number(n) => n.as_f64().is_some_and(|f| f > 0.0),
