@@ -157,3 +157,33 @@ async fn variables_are_merged_and_a_waiting_workflow_sees_them() {
         .await;
     assert_eq!(r.status, 409, "{}", r.text);
 }
+
+#[tokio::test]
+async fn a_state_update_sets_variables_completes_a_task_and_waits() {
+    let s = Server::start().await;
+    s.define(json!({"name": "stateful", "tasks": [
+        {"name": "wait", "taskReferenceName": "wait_ref", "type": "WAIT"},
+        {"name": "use", "taskReferenceName": "use", "type": "SET_VARIABLE",
+         "inputParameters": {"copied": "${workflow.variables.fromState}"}},
+        simple("after")]}))
+        .await;
+    let id = s.start_workflow("stateful", json!({})).await;
+    let r = s
+        .post(
+            &format!("/workflow/{id}/state?requestId=q-1&waitUntilTaskRef=use&waitForSeconds=5"),
+            json!({"taskReferenceName": "wait_ref",
+                   "taskResult": {"taskId": "", "workflowInstanceId": id, "status": "COMPLETED",
+                                  "outputData": {"stateUpdate": true}},
+                   "variables": {"fromState": "updated"}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let run = r.json();
+    assert_eq!(run["requestId"], "q-1");
+    assert_eq!(run["workflowId"], id.as_str());
+    assert_eq!(run["variables"]["copied"], "updated");
+    assert_eq!(run["signalTimeout"], false);
+    let wf = s.workflow(&id).await;
+    assert_eq!(latest(&wf, "wait_ref")["outputData"]["stateUpdate"], true);
+    assert_eq!(latest(&wf, "after")["status"], "SCHEDULED");
+}

@@ -103,6 +103,7 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
         .route("/workflow/{id}/signals", get(w::signal_log))
         .route("/workflow/{id}/pause", put(w::pause))
         .route("/workflow/{id}/variables", post(w::update_variables))
+        .route("/workflow/{id}/state", post(sync::update_state))
         .route(
             "/workflow/{id}/messages",
             post(w::send_message).get(w::inbox),

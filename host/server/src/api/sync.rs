@@ -1,5 +1,6 @@
 //! The synchronous calls (reference conductor-operators §13): the synchronous signal
-//! `POST /tasks/{workflowId}/{status}/signal/sync` and `POST /workflow/execute/{name}/{version}`.
+//! `POST /tasks/{workflowId}/{status}/signal/sync`, `POST /workflow/execute/{name}/{version}`
+//! and Orkes' `POST /workflow/{id}/state`.
 //! Each applies its change, waits until the workflow tree ends or blocks (or the time is up),
 //! and answers a `SignalResponse`: a `WorkflowRun` or a `TaskRun`, as `returnStrategy` asks.
 
@@ -8,7 +9,8 @@ use super::extract::{Body, OptBody, Q};
 use crate::engine::{Blocked, Call, NotFoundStyle, Op, Reply, Until};
 use crate::error::{Error, Result};
 use axum::extract::Path;
-use fermata_core::model::{StartWorkflowRequest, Task, TaskResultStatus, Workflow};
+use fermata_core::decider::VariablesUpdate;
+use fermata_core::model::{StartWorkflowRequest, Task, TaskResult, TaskResultStatus, Workflow};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
 use std::time::Duration;
@@ -119,13 +121,7 @@ pub async fn execute(
     let strategy = Strategy::parse(q.return_strategy.as_deref())?;
     let seconds = q.wait_for_seconds.filter(|s| *s > 0).unwrap_or(10);
     let timeout = Duration::from_secs(seconds).min(MAX_WAIT);
-    let refs: Vec<String> = q
-        .wait_until_task_ref
-        .iter()
-        .flat_map(|r| r.split(','))
-        .map(|r| r.trim().to_string())
-        .filter(|r| !r.is_empty())
-        .collect();
+    let refs = refs_of(q.wait_until_task_ref.as_deref());
     request.name = Some(name);
     request.version = (version > 0).then_some(version);
     if request
@@ -154,6 +150,88 @@ pub async fn execute(
         .filter(|r| !r.trim().is_empty())
         .unwrap_or_else(new_request_id);
     Ok(Reply::Json(respond(&blocked, strategy, &request_id)))
+}
+
+/// Orkes' `WorkflowStateUpdate`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateUpdate {
+    task_reference_name: Option<String>,
+    task_result: Option<TaskResult>,
+    variables: Option<Map<String, Value>>,
+}
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct StateQuery {
+    request_id: Option<String>,
+    wait_until_task_ref: Option<String>,
+    wait_for_seconds: Option<u64>,
+}
+
+/// `POST /workflow/{id}/state` (Orkes): variables merged, then a task updated (by its id,
+/// else the open task with `taskReferenceName`), then the same wait as execute; the
+/// workflow's run. The two changes are two signals, each in the signal log.
+pub async fn update_state(
+    s: State,
+    call: Call,
+    Path(workflow_id): Path<String>,
+    Q(q): Q<StateQuery>,
+    Body(update): Body<StateUpdate>,
+) -> Result<Reply> {
+    let seconds = q.wait_for_seconds.filter(|s| *s > 0).unwrap_or(10);
+    let refs = refs_of(q.wait_until_task_ref.as_deref());
+    let changes = s.notifier().changes();
+    if let Some(values) = update.variables.filter(|v| !v.is_empty()) {
+        let update = VariablesUpdate {
+            values,
+            append_arrays: false,
+        };
+        s.signal(&workflow_id, Op::UpdateVariables(update), &call)
+            .await?;
+    }
+    let result = update.task_result.unwrap_or_default();
+    let status = result.status;
+    if !result.task_id.trim().is_empty() {
+        let mut result = result;
+        result.workflow_instance_id = workflow_id.clone();
+        s.signal(&workflow_id, Op::UpdateTask(result), &call)
+            .await?;
+    } else if let Some(reference) = update.task_reference_name.filter(|r| !r.is_empty()) {
+        let status = status
+            .ok_or_else(|| Error::bad_request("taskResult.status is needed to update a task"))?;
+        let op = Op::UpdateByRef {
+            reference,
+            status,
+            output: result.output_data,
+            worker_id: result.worker_id,
+            sync: false,
+        };
+        s.signal(&workflow_id, op, &call).await?;
+    }
+    let until = Until {
+        ended: &refs,
+        timeout: Duration::from_secs(seconds).min(MAX_WAIT),
+    };
+    let blocked = s.await_blocked(&workflow_id, until, changes).await?;
+    let request_id = q
+        .request_id
+        .filter(|r| !r.trim().is_empty())
+        .unwrap_or_else(new_request_id);
+    Ok(Reply::Json(respond(
+        &blocked,
+        Strategy::TargetWorkflow,
+        &request_id,
+    )))
+}
+
+/// `waitUntilTaskRef`: comma-separated references.
+fn refs_of(raw: Option<&str>) -> Vec<String> {
+    raw.iter()
+        .flat_map(|r| r.split(','))
+        .map(|r| r.trim().to_string())
+        .filter(|r| !r.is_empty())
+        .collect()
 }
 
 fn new_request_id() -> String {
