@@ -519,21 +519,12 @@ async fn skip_a_future_task() {
 }
 
 #[tokio::test]
-async fn remove_needs_an_ended_workflow_unless_not_archived() {
+async fn remove_takes_a_running_workflow_too() {
     let s = Server::start().await;
     let id = running(&s, "rm").await;
-    let msg = s
-        .delete(&format!("/workflow/{id}/remove"))
-        .await
-        .assert_error(400);
+    // As Orkes: removal in any state, `archiveWorkflow` (default true) has no effect.
     assert_eq!(
-        msg,
-        format!("Cannot archive workflow: {id} with status: RUNNING")
-    );
-    assert_eq!(
-        s.delete(&format!("/workflow/{id}/remove?archiveWorkflow=false"))
-            .await
-            .status,
+        s.delete(&format!("/workflow/{id}/remove")).await.status,
         200
     );
     s.get(&format!("/workflow/{id}")).await.assert_error(404);

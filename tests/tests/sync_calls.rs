@@ -187,3 +187,41 @@ async fn a_state_update_sets_variables_completes_a_task_and_waits() {
     assert_eq!(latest(&wf, "wait_ref")["outputData"]["stateUpdate"], true);
     assert_eq!(latest(&wf, "after")["status"], "SCHEDULED");
 }
+
+#[tokio::test]
+async fn orkes_start_with_version_and_correlated_batch() {
+    let s = Server::start().await;
+    s.define(json!({"name": "batched", "tasks": [simple("t")]}))
+        .await;
+    let r = s
+        .http
+        .post(s.url("/workflow/start/batched/1?correlationId=c-1"))
+        .header("X-Idempotency-key", "k-1")
+        .header("X-on-conflict", "RETURN_EXISTING")
+        .json(&json!({"a": 1}))
+        .send()
+        .await
+        .unwrap();
+    let first = fermata_tests::Response::read(r).await;
+    assert_eq!(first.status, 200, "{}", first.text);
+    let again = s
+        .http
+        .post(s.url("/workflow/start/batched/1?correlationId=c-1"))
+        .header("X-Idempotency-key", "k-1")
+        .header("X-on-conflict", "RETURN_EXISTING")
+        .json(&json!({"a": 2}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(fermata_tests::Response::read(again).await.text, first.text);
+    let found = s
+        .post(
+            "/workflow/correlated/batch?includeClosed=true",
+            json!({"correlationIds": ["c-1", "c-2"], "workflowNames": ["batched"]}),
+        )
+        .await;
+    assert_eq!(found.status, 200, "{}", found.text);
+    let found = found.json();
+    assert_eq!(found["c-1"][0]["workflowId"], first.text.as_str());
+    assert_eq!(found["c-2"], json!([]));
+}

@@ -78,6 +78,11 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
         // workflows
         .route("/workflow", post(w::start))
         .route("/workflow/execute/{name}/{version}", post(sync::execute))
+        .route(
+            "/workflow/start/{name}/{version}",
+            post(w::start_with_version),
+        )
+        .route("/workflow/correlated/batch", post(w::correlated_batch))
         .route("/workflow/search", get(w::search))
         .route("/workflow/search-v2", get(w::search_v2))
         .route("/workflow/running/{name}", get(w::running))

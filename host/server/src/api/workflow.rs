@@ -49,6 +49,46 @@ pub async fn start_by_name(
     s.start(request, &call, NotFoundStyle::ByName).await
 }
 
+/// `POST /workflow/start/{name}/{version}` (Orkes): the input as body, the idempotency key and
+/// strategy in the `X-Idempotency-key` and `X-on-conflict` headers; the id as text.
+pub async fn start_with_version(
+    s: State,
+    call: Call,
+    headers: axum::http::HeaderMap,
+    Path((name, version)): Path<(String, i32)>,
+    Q(q): Q<StartByName>,
+    OptBody(input): OptBody<Map>,
+) -> Result<Reply> {
+    let header = |h: &str| {
+        headers
+            .get(h)
+            .and_then(|v| v.to_str().ok())
+            .map(str::trim)
+            .filter(|v| !v.is_empty())
+            .map(str::to_string)
+    };
+    let idempotency_strategy = match header("x-on-conflict") {
+        None => Default::default(),
+        Some(raw) => serde_json::from_value(serde_json::Value::String(raw.to_uppercase()))
+            .map_err(|_| {
+                Error::bad_request(format!(
+                    "X-on-conflict must be FAIL, RETURN_EXISTING or FAIL_ON_RUNNING, not {raw}"
+                ))
+            })?,
+    };
+    let request = StartWorkflowRequest {
+        name: Some(name),
+        version: (version > 0).then_some(version),
+        correlation_id: q.correlation_id,
+        input: Some(input.unwrap_or_default()),
+        priority: q.priority.unwrap_or(0),
+        idempotency_key: header("x-idempotency-key"),
+        idempotency_strategy,
+        ..Default::default()
+    };
+    s.start(request, &call, NotFoundStyle::StartRequest).await
+}
+
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
 pub struct GetQuery {
@@ -189,7 +229,9 @@ pub struct TerminateQuery {
     reason: Option<String>,
     #[serde(default, deserialize_with = "flag")]
     trigger_failure_workflow: Option<bool>,
+    /// Accepted, with no effect (as in Orkes): see `Engine::remove`.
     #[serde(default, deserialize_with = "flag")]
+    #[allow(dead_code)]
     archive_workflow: Option<bool>,
 }
 
@@ -211,8 +253,9 @@ pub async fn terminate(
     s.signal(&id, q.op(), &call).await
 }
 
-pub async fn remove(s: State, Path(id): Path<String>, Q(q): Q<TerminateQuery>) -> Result<Reply> {
-    s.remove(&id, q.archive_workflow.unwrap_or(true)).await?;
+/// `archiveWorkflow` is accepted and has no effect (Orkes): see `Engine::remove`.
+pub async fn remove(s: State, Path(id): Path<String>, Q(_q): Q<TerminateQuery>) -> Result<Reply> {
+    s.remove(&id).await?;
     Ok(Reply::Ok)
 }
 
@@ -223,7 +266,7 @@ pub async fn terminate_remove(
     Q(q): Q<TerminateQuery>,
 ) -> Result<Reply> {
     s.signal(&id, q.op(), &call).await?;
-    s.remove(&id, false).await?;
+    s.remove(&id).await?;
     Ok(Reply::Ok)
 }
 
@@ -325,6 +368,44 @@ pub async fn correlated(
     Ok(Json(
         correlated_workflows(&s, &name, &correlation_id, &q).await?,
     ))
+}
+
+/// Orkes' `CorrelationIdsSearchRequest`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct CorrelationIdsSearch {
+    #[serde(default)]
+    correlation_ids: Vec<String>,
+    #[serde(default)]
+    workflow_names: Vec<String>,
+}
+
+/// `POST /workflow/correlated/batch` (Orkes): per correlation id, its executions of any of
+/// the named workflows; every id asked for is a key, `[]` when nothing matches.
+pub async fn correlated_batch(
+    s: State,
+    Q(q): Q<CorrelatedQuery>,
+    Body(search): Body<CorrelationIdsSearch>,
+) -> Result<Json<BTreeMap<String, Vec<Workflow>>>> {
+    if search
+        .correlation_ids
+        .len()
+        .saturating_mul(search.workflow_names.len().max(1))
+        > BULK_MAX
+    {
+        return Err(Error::bad_request(format!(
+            "Cannot look up more than {BULK_MAX} correlation ids and names at once"
+        )));
+    }
+    let mut out = BTreeMap::new();
+    for cid in &search.correlation_ids {
+        let mut found = Vec::new();
+        for name in &search.workflow_names {
+            found.extend(correlated_workflows(&s, name, cid, &q).await?);
+        }
+        out.insert(cid.clone(), found);
+    }
+    Ok(Json(out))
 }
 
 pub async fn correlated_many(
@@ -456,7 +537,6 @@ pub async fn bulk_terminate(
 async fn bulk_delete(
     s: &State,
     ids: Vec<String>,
-    archive: bool,
     terminate: Option<Op>,
     call: &Call,
 ) -> Result<Json<BulkResponse>> {
@@ -474,7 +554,7 @@ async fn bulk_delete(
             if let Some(op) = &terminate {
                 s.signal(&id, op.clone(), &call.for_item(&id)).await?;
             }
-            s.remove(&id, archive && terminate.is_none()).await
+            s.remove(&id).await
         }
         .await;
         match result {
@@ -490,10 +570,10 @@ async fn bulk_delete(
 pub async fn bulk_remove(
     s: State,
     call: Call,
-    Q(q): Q<TerminateQuery>,
+    Q(_q): Q<TerminateQuery>,
     Body(ids): Body<Vec<String>>,
 ) -> Result<Json<BulkResponse>> {
-    bulk_delete(&s, ids, q.archive_workflow.unwrap_or(true), None, &call).await
+    bulk_delete(&s, ids, None, &call).await
 }
 
 pub async fn bulk_terminate_remove(
@@ -502,7 +582,7 @@ pub async fn bulk_terminate_remove(
     Q(q): Q<TerminateQuery>,
     Body(ids): Body<Vec<String>>,
 ) -> Result<Json<BulkResponse>> {
-    bulk_delete(&s, ids, false, Some(q.op()), &call).await
+    bulk_delete(&s, ids, Some(q.op()), &call).await
 }
 
 #[derive(Deserialize)]

@@ -289,20 +289,20 @@ impl Engine {
         }
     }
 
-    /// `DELETE /workflow/{id}/remove`: the execution and everything kept about it.
-    pub async fn remove(&self, workflow_id: &str, archive: bool) -> Result<()> {
-        let _execution = self.executions.lock(workflow_id).await;
-        let wf = self
-            .store
-            .workflow(workflow_id, false)
-            .await?
-            .ok_or_else(|| Error::workflow_not_found(workflow_id))?;
-        if archive && !wf.status.is_terminal() {
-            return Err(Error::bad_request(format!(
-                "Cannot archive workflow: {workflow_id} with status: {}",
-                wf.status
-            )));
+    /// `DELETE /workflow/{id}/remove`: the execution and everything kept about it, in any
+    /// state, as Orkes allows (`archiveWorkflow` has no effect there either). A running one
+    /// is terminated first — its children with it, no failure workflow — so nothing it
+    /// started is left waiting for it.
+    pub async fn remove(&self, workflow_id: &str) -> Result<()> {
+        let wf = self.workflow(workflow_id, false).await?;
+        if !wf.status.is_terminal() {
+            let op = Op::Terminate {
+                reason: Some("Workflow removed".into()),
+                trigger_failure_workflow: false,
+            };
+            self.internal(workflow_id, op).await?;
         }
+        let _execution = self.executions.lock(workflow_id).await;
         self.store.remove_execution(workflow_id).await?;
         Ok(())
     }
