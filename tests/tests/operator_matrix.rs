@@ -174,3 +174,75 @@ async fn a_decision_into_an_exclusive_join_takes_the_output_of_the_branch_that_r
         assert_eq!(latest(&wf, "d")["outputData"]["caseOutput"], json!([case]));
     }
 }
+
+#[tokio::test]
+async fn jump_forward_skips_and_jump_back_runs_again() {
+    let s = Server::start().await;
+    s.define(json!({"name": "jumpy", "tasks": [simple("a"), simple("b"), simple("c")]}))
+        .await;
+    let id = s.start_workflow("jumpy", json!({})).await;
+    // Forward, as the SDKs send it: the reference in the query, the segment a placeholder.
+    let r = s
+        .post(
+            &format!("/workflow/{id}/jump/%7BtaskReferenceName%7D?taskReferenceName=c"),
+            json!({"given": 1}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let wf = s.workflow(&id).await;
+    assert_eq!(
+        fermata_tests::statuses(&wf),
+        pairs(&[("b", "SKIPPED"), ("a", "CANCELED"), ("c", "SCHEDULED")])
+    );
+    assert_eq!(latest(&wf, "c")["inputData"], json!({"given": 1}));
+    // Back to a: it runs again, then b and c follow.
+    let r = s.post(&format!("/workflow/{id}/jump/a"), json!({})).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    for t in ["a", "b", "c"] {
+        let r = s.complete(&id, t, json!({})).await;
+        assert_eq!(r.status, 200, "{t}: {}", r.text);
+    }
+    assert_eq!(s.workflow(&id).await["status"], "COMPLETED");
+    let r = s.post(&format!("/workflow/{id}/jump/a"), json!({})).await;
+    assert_eq!(r.status, 409, "{}", r.text);
+    let other = s.start_workflow("jumpy", json!({})).await;
+    let r = s
+        .post(&format!("/workflow/{other}/jump/nope"), json!({}))
+        .await;
+    assert_eq!(r.status, 400, "{}", r.text);
+}
+
+#[tokio::test]
+async fn upgrade_moves_a_running_workflow_to_another_version() {
+    let s = Server::start().await;
+    s.define(json!({"name": "versions", "version": 1, "tasks": [simple("a"), simple("b")]}))
+        .await;
+    s.define(json!({"name": "versions", "version": 2,
+        "tasks": [simple("pre"), simple("b"), simple("c")]}))
+        .await;
+    let id = s.start_workflow("versions?version=1", json!({})).await;
+    assert_eq!(s.complete(&id, "a", json!({})).await.status, 200);
+    let r = s
+        .post(
+            &format!("/workflow/{id}/upgrade"),
+            json!({"name": "versions", "version": 2, "taskOutput": {"pre": {"given": true}},
+                   "workflowInput": {"upgraded": true}}),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let wf = s.workflow(&id).await;
+    assert_eq!(wf["workflowVersion"], 2);
+    assert_eq!(wf["input"], json!({"upgraded": true}));
+    assert_eq!(latest(&wf, "pre")["status"], "SKIPPED", "{wf:#}");
+    assert_eq!(latest(&wf, "pre")["outputData"], json!({"given": true}));
+    s.complete(&id, "b", json!({})).await;
+    s.complete(&id, "c", json!({})).await;
+    assert_eq!(s.workflow(&id).await["status"], "COMPLETED");
+    let r = s
+        .post(
+            &format!("/workflow/{id}/upgrade"),
+            json!({"name": "versions", "version": 9}),
+        )
+        .await;
+    assert_eq!(r.status, 404, "{}", r.text);
+}

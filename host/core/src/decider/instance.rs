@@ -188,3 +188,26 @@ pub(super) fn reset(task: &mut Task, now: i64) {
     task.output_data = Json::new();
     task.sub_workflow_id = None;
 }
+
+/// A SKIPPED instance of `wt` (the skip API, a jump or an upgrade over it). seq 0: a skipped
+/// task sorts first, as in Conductor.
+pub(super) fn skipped(
+    wf: &Workflow,
+    wt: WorkflowTask,
+    input: Json,
+    output: Json,
+    env: &mut dyn Env,
+) -> Task {
+    let mut task = build(wf, &wt, Placement::default(), input, env);
+    let now = env.now();
+    task.status = TaskStatus::Skipped;
+    task.output_data = output;
+    task.seq = 0;
+    task.start_time = now;
+    task.end_time = now;
+    task.start_delay_in_seconds = 0;
+    task.callback_after_seconds = 0;
+    task.response_timeout_seconds = 0;
+    task.domain = None;
+    task
+}

@@ -12,6 +12,7 @@ mod instance;
 mod kind;
 mod kinds;
 mod messages;
+mod moves;
 mod rerun;
 mod retry;
 mod signals;
@@ -32,6 +33,7 @@ pub use ending::failure_workflow_target;
 pub use kind::{OPERATOR_TYPES, TaskKind, async_complete, kind_of, kind_of_type, queue_name};
 pub use kinds::truthy;
 pub use messages::{ChildResult, Message, MessageBody};
+pub use moves::Upgrade;
 pub use tasks::{blocked_wait_task, blocking_task, is_blocking, pending_task_by_ref};
 pub use timeouts::next_wake;
 
@@ -142,6 +144,13 @@ pub enum Event {
     UpdateVariables(VariablesUpdate),
     /// A message for the workflow's inbox (`POST /workflow/{id}/messages`).
     MessageArrived(InboxMessage),
+    /// Go on from a top-level task (Orkes' jump): `None` is the start.
+    Jump {
+        reference: Option<String>,
+        input: Json,
+    },
+    /// Go on under another definition (Orkes' upgrade).
+    Upgrade(Upgrade),
 }
 
 impl Event {
@@ -163,6 +172,8 @@ impl Event {
             Event::Deliver(body) => body.name(),
             Event::UpdateVariables(_) => "update_variables",
             Event::MessageArrived(_) => "message",
+            Event::Jump { .. } => "jump",
+            Event::Upgrade(_) => "upgrade",
         }
     }
 }
@@ -341,6 +352,10 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
         Event::MessageArrived(message) => {
             signals::message_arrived(wf, message, env, &mut out.effects)
         }
+        Event::Jump { reference, input } => {
+            moves::jump(wf, reference, input, env, &mut out.effects)
+        }
+        Event::Upgrade(upgrade) => moves::upgrade(wf, upgrade, env, &mut out.effects),
         Event::Terminate {
             reason,
             trigger_failure_workflow,

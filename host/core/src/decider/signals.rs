@@ -6,7 +6,7 @@ use super::ending::{End, end_workflow, reopen};
 use super::evaluate::decide;
 use super::family;
 use super::graph::Graph;
-use super::instance::{Placement, begin, dequeue, enqueue};
+use super::instance::{Placement, begin, dequeue, enqueue, skipped};
 use super::kind::{TaskKind, kind_of};
 use super::kinds::{self, Decision};
 use super::messages::MessageBody;
@@ -273,51 +273,7 @@ pub(super) fn skip_task(
             "The task referenced {reference} has already been processed, cannot be skipped"
         )));
     }
-    let now = env.now();
-    let task = Task {
-        task_id: env.new_id(),
-        task_type: match kind_of(&wt) {
-            TaskKind::Worker => wt.name.clone(),
-            _ => wt.task_type.clone(),
-        },
-        task_def_name: wt.name.clone(),
-        reference_task_name: reference.to_string(),
-        status: TaskStatus::Skipped,
-        input_data: request.task_input,
-        output_data: request.task_output,
-        workflow_instance_id: wf.workflow_id.clone(),
-        workflow_type: wf.workflow_name.clone(),
-        workflow_priority: wf.priority,
-        correlation_id: wf.correlation_id.clone(),
-        // seq 0: a skipped task sorts first, as in Conductor.
-        seq: 0,
-        retry_count: 0,
-        retried_task_id: None,
-        retried: false,
-        executed: false,
-        poll_count: 0,
-        scheduled_time: now,
-        start_time: now,
-        end_time: now,
-        update_time: now,
-        first_scheduled_time: now,
-        start_delay_in_seconds: 0,
-        callback_after_seconds: 0,
-        response_timeout_seconds: 0,
-        callback_from_worker: true,
-        worker_id: None,
-        reason_for_incompletion: None,
-        domain: None,
-        sub_workflow_id: None,
-        iteration: 0,
-        loop_over_task: false,
-        rate_limit_per_frequency: 0,
-        rate_limit_frequency_in_seconds: 0,
-        wait_timeout: 0,
-        queue_wait_time: 0,
-        task_definition: wt.task_definition.clone(),
-        workflow_task: wt,
-    };
+    let task = skipped(wf, wt, request.task_input, request.task_output, env);
     wf.tasks.push(task);
     decide(wf, env, fx);
     Ok(())

@@ -109,6 +109,8 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
         .route("/workflow/{id}/pause", put(w::pause))
         .route("/workflow/{id}/variables", post(w::update_variables))
         .route("/workflow/{id}/state", post(sync::update_state))
+        .route("/workflow/{id}/jump/{reference}", post(w::jump))
+        .route("/workflow/{id}/upgrade", post(w::upgrade))
         .route(
             "/workflow/{id}/messages",
             post(w::send_message).get(w::inbox),

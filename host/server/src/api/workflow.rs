@@ -661,3 +661,65 @@ pub async fn inbox(
 ) -> Result<Json<Vec<fermata_core::model::InboxMessage>>> {
     Ok(Json(s.inbox(&id).await?))
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct JumpQuery {
+    task_reference_name: Option<String>,
+}
+
+/// `POST /workflow/{id}/jump/{taskReferenceName}` (Orkes). The SDKs leave the path segment as
+/// the literal `{taskReferenceName}` and send the reference in the query: the query wins.
+pub async fn jump(
+    s: State,
+    call: Call,
+    Path((id, segment)): Path<(String, String)>,
+    Q(q): Q<JumpQuery>,
+    OptBody(input): OptBody<Map>,
+) -> Result<Reply> {
+    let reference = q
+        .task_reference_name
+        .or_else(|| (!segment.starts_with('{')).then_some(segment))
+        .filter(|r| !r.trim().is_empty());
+    let op = Op::Jump {
+        reference,
+        input: input.unwrap_or_default(),
+    };
+    s.signal(&id, op, &call).await?;
+    Ok(Reply::Ok)
+}
+
+/// Orkes' `UpgradeWorkflowRequest`.
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct UpgradeRequest {
+    #[serde(default)]
+    name: Option<String>,
+    #[serde(default)]
+    version: Option<i32>,
+    #[serde(default)]
+    workflow_input: Option<Map>,
+    #[serde(default)]
+    task_output: Option<Map>,
+}
+
+/// `POST /workflow/{id}/upgrade` (Orkes).
+pub async fn upgrade(
+    s: State,
+    call: Call,
+    Path(id): Path<String>,
+    Body(request): Body<UpgradeRequest>,
+) -> Result<Reply> {
+    let name = request
+        .name
+        .filter(|n| !n.trim().is_empty())
+        .ok_or_else(|| Error::bad_request("Workflow name cannot be null or empty"))?;
+    let op = Op::Upgrade {
+        name,
+        version: request.version,
+        input: request.workflow_input,
+        task_output: request.task_output.unwrap_or_default(),
+    };
+    s.signal(&id, op, &call).await?;
+    Ok(Reply::Ok)
+}

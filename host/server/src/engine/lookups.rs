@@ -5,7 +5,7 @@
 use super::env::HostEnv;
 use super::{Engine, Op};
 use crate::error::{Error, Result};
-use fermata_core::decider::{TaskKind, failure_workflow_target, kind_of};
+use fermata_core::decider::{TaskKind, Upgrade, failure_workflow_target, kind_of};
 use fermata_core::model::{Workflow, WorkflowDef, walk};
 use serde_json::Value;
 
@@ -73,6 +73,31 @@ impl Engine {
             return Ok(fermata_core::Event::Restart {
                 latest: Some(Box::new(latest)),
             });
+        }
+        if let Op::Upgrade {
+            name,
+            version,
+            input,
+            task_output,
+        } = op
+        {
+            let def = self
+                .store
+                .workflow_def(name, *version)
+                .await?
+                .ok_or_else(|| {
+                    Error::not_found(format!(
+                        "No such workflow defined. name={name}, version={}",
+                        version.map_or("null".into(), |v| v.to_string())
+                    ))
+                })?;
+            let def = self.with_task_defs(def).await?;
+            let def = self.pin_sub_workflow_versions(def).await?;
+            return Ok(fermata_core::Event::Upgrade(Upgrade {
+                definition: Box::new(def),
+                input: input.clone(),
+                task_output: task_output.clone(),
+            }));
         }
         Ok(event)
     }

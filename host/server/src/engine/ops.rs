@@ -77,6 +77,18 @@ pub enum Op {
     UpdateVariables(VariablesUpdate),
     /// `POST /workflow/{id}/messages`: a message for the inbox; answers its id.
     SendMessage(InboxMessage),
+    /// `POST /workflow/{id}/jump/{ref}` (Orkes).
+    Jump {
+        reference: Option<String>,
+        input: Json,
+    },
+    /// `POST /workflow/{id}/upgrade` (Orkes): the definition is loaded by the engine.
+    Upgrade {
+        name: String,
+        version: Option<i32>,
+        input: Option<Json>,
+        task_output: Json,
+    },
 }
 
 impl Op {
@@ -100,6 +112,8 @@ impl Op {
             Op::Deliver { message, .. } => message.body.name(),
             Op::UpdateVariables(_) => "update_variables",
             Op::SendMessage(_) => "message",
+            Op::Jump { .. } => "jump",
+            Op::Upgrade { .. } => "upgrade",
         }
     }
 
@@ -161,6 +175,16 @@ impl Op {
                 json!({"variables": update.values, "appendArray": update.append_arrays})
             }
             Op::SendMessage(message) => json!({"id": message.id, "payload": message.payload}),
+            Op::Jump { reference, input } => {
+                json!({"taskReferenceName": reference, "input": input})
+            }
+            Op::Upgrade {
+                name,
+                version,
+                input,
+                task_output,
+            } => json!({"name": name, "version": version, "workflowInput": input,
+                        "taskOutput": task_output}),
         }
     }
 
@@ -190,6 +214,9 @@ impl Op {
             Op::Deliver { message, .. } => Event::Deliver(message.body),
             Op::UpdateVariables(variables) => Event::UpdateVariables(variables),
             Op::SendMessage(message) => Event::MessageArrived(message),
+            Op::Jump { reference, input } => Event::Jump { reference, input },
+            // The definition is loaded by the engine (`resolve`).
+            Op::Upgrade { .. } => Event::Decide,
             Op::Decide => Event::Decide,
             Op::Poll { task_id, worker_id } => Event::TaskPolled { task_id, worker_id },
             Op::StartSystemTask { task_id, worker_id } => {

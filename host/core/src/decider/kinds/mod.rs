@@ -42,10 +42,11 @@ pub(super) struct Decision<'a> {
 #[derive(Debug, Clone, PartialEq)]
 pub(super) struct Fatal(pub String);
 
+/// Skipped ahead of time (and not since superseded by a jump back over it).
 pub(super) fn is_skipped(wf: &Workflow, reference: &str) -> bool {
-    wf.tasks
-        .iter()
-        .any(|t| t.reference_task_name == reference && t.status == TaskStatus::Skipped)
+    wf.tasks.iter().any(|t| {
+        t.reference_task_name == reference && t.status == TaskStatus::Skipped && !t.retried
+    })
 }
 
 /// Create the task(s) for definition node `wt`. A node already present (and not superseded by
