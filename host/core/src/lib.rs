@@ -5,6 +5,7 @@ pub mod decider;
 pub mod expr;
 pub mod limits;
 pub mod model;
+pub mod schedule;
 pub mod search;
 
 pub use decider::{Effect, EngineError, Env, ErrorKind, Event, NewWorkflow, Outcome, apply, start};

@@ -177,6 +177,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
 
     let timers = tokio::spawn(engine.clone().run_timers());
     let outbox = tokio::spawn(engine.clone().run_outbox());
+    let scheduler = tokio::spawn(engine.clone().run_scheduler());
     let lease = limits.deadline + std::time::Duration::from_secs(30);
     let executor = tokio::spawn(
         plugins
@@ -211,6 +212,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     .await?;
     let _ = timers.await;
     let _ = outbox.await;
+    let _ = scheduler.await;
     let _ = executor.await;
     let _ = event_queues.await;
 

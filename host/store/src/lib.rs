@@ -182,6 +182,26 @@ pub struct Commit {
     /// Outbox rows this commit applied (deleted with it, so each is applied once).
     pub delivered: Vec<i64>,
     pub inbox: Vec<InboxOp>,
+    pub schedule_fired: Option<ScheduleFired>,
+}
+
+/// A schedule as kept: when it runs next (`None`: paused, or no run left) and the slot it
+/// last ran.
+#[derive(Debug, Clone)]
+pub struct StoredSchedule {
+    pub schedule: fermata_core::schedule::WorkflowSchedule,
+    pub next_run_at: Option<i64>,
+    pub last_slot: Option<i64>,
+}
+
+/// A schedule fired slot `slot`: it runs next at `next`. Applied only while the schedule
+/// still waits for `slot` (else the commit fails as a conflict: another host fired it).
+#[derive(Debug, Clone)]
+pub struct ScheduleFired {
+    pub name: String,
+    pub slot: i64,
+    pub next: Option<i64>,
+    pub execution: fermata_core::schedule::ScheduleExecution,
 }
 
 /// A change to a workflow's inbox.
@@ -208,6 +228,7 @@ impl Commit {
             && self.messages.is_empty()
             && self.delivered.is_empty()
             && self.inbox.is_empty()
+            && self.schedule_fired.is_none()
     }
 }
 
@@ -306,6 +327,26 @@ pub trait Store: Send + Sync + 'static {
     async fn pending_messages(&self, limit: u32) -> Result<Vec<OutboxRow>>;
     /// Whether message `id` is still undelivered.
     async fn message_pending(&self, id: i64) -> Result<bool>;
+
+    // ---- schedules ----
+    /// Create or replace; `next_run_at` as computed by the caller (`None`: paused).
+    async fn put_schedule(
+        &self,
+        schedule: &fermata_core::schedule::WorkflowSchedule,
+        next_run_at: Option<i64>,
+    ) -> Result<()>;
+    async fn schedule(&self, name: &str) -> Result<Option<StoredSchedule>>;
+    async fn schedules(&self) -> Result<Vec<StoredSchedule>>;
+    async fn delete_schedule(&self, name: &str) -> Result<bool>;
+    /// Schedules whose next run has come.
+    async fn due_schedules(&self, now: i64, limit: u32) -> Result<Vec<StoredSchedule>>;
+    async fn next_schedule_due(&self) -> Result<Option<i64>>;
+    /// Firings, newest first.
+    async fn schedule_executions(
+        &self,
+        schedule: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<fermata_core::schedule::ScheduleExecution>>;
 
     // ---- plugins ----
     async fn put_plugin(&self, task_type: &str, wasm: &[u8], sha256: &str, now: i64) -> Result<()>;

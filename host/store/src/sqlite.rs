@@ -4,7 +4,7 @@
 
 use crate::{
     Claimed, Commit, DefSummary, EventRow, ExecutionWrite, IdempotencyRecord, InboxOp, OutboxRow,
-    QueueOp, Result, SignalRecord, Store, StoreError, Stored,
+    QueueOp, Result, SignalRecord, Store, StoreError, Stored, StoredSchedule,
 };
 use async_trait::async_trait;
 use fermata_core::model::events::EventHandler;
@@ -143,6 +143,14 @@ fn clone_err(e: &sqlx::Error) -> sqlx::Error {
     sqlx::Error::Protocol(e.to_string())
 }
 
+fn stored_schedule(row: &sqlx::sqlite::SqliteRow) -> Result<StoredSchedule> {
+    Ok(StoredSchedule {
+        schedule: parse(row.get::<&str, _>(0))?,
+        next_run_at: row.get(1),
+        last_slot: row.get(2),
+    })
+}
+
 fn corrupt(e: serde_json::Error) -> StoreError {
     StoreError::Corrupt(e.to_string())
 }
@@ -241,6 +249,42 @@ async fn apply_commit(conn: &mut SqliteConnection, commit: Commit) -> Result<()>
                     .await?;
             }
         }
+    }
+    if let Some(fired) = commit.schedule_fired {
+        let moved = sqlx::query(
+            "UPDATE schedules SET next_run_at = ?, last_slot = ? WHERE name = ? AND next_run_at = ?",
+        )
+        .bind(fired.next)
+        .bind(fired.slot)
+        .bind(&fired.name)
+        .bind(fired.slot)
+        .execute(&mut *conn)
+        .await?;
+        if moved.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!(
+                "schedule {} slot {}",
+                fired.name, fired.slot
+            )));
+        }
+        let json = serde_json::to_string(&fired.execution).map_err(corrupt)?;
+        sqlx::query(
+            "INSERT INTO schedule_executions (execution_id, schedule_name, scheduled_time, json) VALUES (?, ?, ?, ?)",
+        )
+        .bind(&fired.execution.execution_id)
+        .bind(&fired.name)
+        .bind(fired.slot)
+        .bind(json)
+        .execute(&mut *conn)
+        .await?;
+        // Keep the latest firings of each schedule only.
+        sqlx::query(
+            "DELETE FROM schedule_executions WHERE schedule_name = ? AND execution_id NOT IN
+             (SELECT execution_id FROM schedule_executions WHERE schedule_name = ? ORDER BY scheduled_time DESC LIMIT 100)",
+        )
+        .bind(&fired.name)
+        .bind(&fired.name)
+        .execute(&mut *conn)
+        .await?;
     }
     for (to, body) in commit.messages {
         sqlx::query(
@@ -1017,6 +1061,83 @@ impl Store for SqliteStore {
                 body: r.get(2),
             })
             .collect())
+    }
+
+    async fn put_schedule(
+        &self,
+        schedule: &fermata_core::schedule::WorkflowSchedule,
+        next_run_at: Option<i64>,
+    ) -> Result<()> {
+        let json = serde_json::to_string(schedule).map_err(corrupt)?;
+        sqlx::query(
+            "INSERT INTO schedules (name, json, next_run_at) VALUES (?, ?, ?)
+             ON CONFLICT (name) DO UPDATE SET json = excluded.json, next_run_at = excluded.next_run_at",
+        )
+        .bind(&schedule.name)
+        .bind(json)
+        .bind(next_run_at)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
+    async fn schedule(&self, name: &str) -> Result<Option<StoredSchedule>> {
+        let row = sqlx::query("SELECT json, next_run_at, last_slot FROM schedules WHERE name = ?")
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| stored_schedule(&r)).transpose()
+    }
+
+    async fn schedules(&self) -> Result<Vec<StoredSchedule>> {
+        let rows = sqlx::query("SELECT json, next_run_at, last_slot FROM schedules ORDER BY name")
+            .fetch_all(&self.reader)
+            .await?;
+        rows.iter().map(stored_schedule).collect()
+    }
+
+    async fn delete_schedule(&self, name: &str) -> Result<bool> {
+        let done = sqlx::query("DELETE FROM schedules WHERE name = ?")
+            .bind(name)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn due_schedules(&self, now: i64, limit: u32) -> Result<Vec<StoredSchedule>> {
+        let rows = sqlx::query(
+            "SELECT json, next_run_at, last_slot FROM schedules WHERE next_run_at IS NOT NULL AND next_run_at <= ?
+             ORDER BY next_run_at LIMIT ?",
+        )
+        .bind(now)
+        .bind(i64::from(limit))
+        .fetch_all(&self.writer)
+        .await?;
+        rows.iter().map(stored_schedule).collect()
+    }
+
+    async fn next_schedule_due(&self) -> Result<Option<i64>> {
+        let row = sqlx::query("SELECT MIN(next_run_at) FROM schedules")
+            .fetch_one(&self.reader)
+            .await?;
+        Ok(row.get::<Option<i64>, _>(0))
+    }
+
+    async fn schedule_executions(
+        &self,
+        schedule: Option<&str>,
+        limit: u32,
+    ) -> Result<Vec<fermata_core::schedule::ScheduleExecution>> {
+        let rows = sqlx::query(
+            "SELECT json FROM schedule_executions WHERE (? IS NULL OR schedule_name = ?)
+             ORDER BY scheduled_time DESC LIMIT ?",
+        )
+        .bind(schedule)
+        .bind(schedule)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(|r| parse(r.get::<&str, _>(0))).collect()
     }
 
     async fn message_pending(&self, id: i64) -> Result<bool> {

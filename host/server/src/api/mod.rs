@@ -4,6 +4,7 @@ mod events;
 mod extract;
 mod metadata;
 mod plugins;
+mod scheduler;
 mod sync;
 mod tasks;
 mod workflow;
@@ -168,6 +169,39 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
                 .layer(DefaultBodyLimit::max(MAX_PLUGIN_BYTES)),
         )
         // misc
+        .route(
+            "/scheduler/schedules",
+            post(scheduler::save).get(scheduler::list),
+        )
+        .route(
+            "/scheduler/schedules/search",
+            get(scheduler::search_schedules),
+        )
+        .route(
+            "/scheduler/schedules/{name}",
+            get(scheduler::get).delete(scheduler::delete),
+        )
+        .route(
+            "/scheduler/schedules/{name}/pause",
+            put(scheduler::pause).get(scheduler::pause),
+        )
+        .route(
+            "/scheduler/schedules/{name}/resume",
+            put(scheduler::resume).get(scheduler::resume),
+        )
+        .route(
+            "/scheduler/schedules/{name}/tags",
+            get(scheduler::tags)
+                .put(scheduler::put_tags)
+                .delete(scheduler::delete_tags),
+        )
+        .route("/scheduler/bulk/pause", put(scheduler::bulk_pause))
+        .route("/scheduler/bulk/resume", put(scheduler::bulk_resume))
+        .route("/scheduler/nextFewSchedules", get(scheduler::next_few))
+        .route(
+            "/scheduler/search/executions",
+            get(scheduler::search_executions),
+        )
         .route("/version", get(version))
         .route("/token", post(no_auth))
         .method_not_allowed_fallback(method_not_allowed)

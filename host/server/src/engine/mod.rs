@@ -17,6 +17,7 @@ mod outbox;
 mod poll;
 mod reads;
 mod route;
+mod scheduler;
 mod start;
 mod timers;
 

@@ -18,6 +18,7 @@ pub struct Notifier {
     system: Notify,
     events: Notify,
     messages: Notify,
+    schedules: Notify,
     /// Ids of executions whose change was just committed: synchronous callers wait on them.
     changes: broadcast::Sender<String>,
 }
@@ -31,6 +32,7 @@ impl Default for Notifier {
             system: Notify::default(),
             events: Notify::default(),
             messages: Notify::default(),
+            schedules: Notify::default(),
             changes: broadcast::channel(CHANGES).0,
         }
     }
@@ -110,6 +112,14 @@ impl Notifier {
 
     pub async fn events_woken(&self) {
         self.events.notified().await
+    }
+
+    pub fn schedules_changed(&self) {
+        self.schedules.notify_one();
+    }
+
+    pub async fn schedules_woken(&self) {
+        self.schedules.notified().await
     }
 
     pub fn messages_sent(&self) {

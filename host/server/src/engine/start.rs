@@ -8,7 +8,7 @@ use super::{Call, Engine, Reply, idempotency_record, now_ms};
 use crate::error::{Error, Result};
 use fermata_core::NewWorkflow;
 use fermata_core::model::{IdempotencyStrategy, StartWorkflowRequest};
-use fermata_store::{Commit, ExecutionWrite, SignalRecord};
+use fermata_store::{Commit, ExecutionWrite, ScheduleFired, SignalRecord};
 
 impl Engine {
     /// Start a workflow (`POST /workflow`, `POST /workflow/{name}`): the first tasks are
@@ -25,17 +25,19 @@ impl Engine {
                 if let Some(first) = self.replay(key, call).await? {
                     return Ok(first);
                 }
-                self.start_locked(request, call, not_found).await
+                self.start_locked(request, call, not_found, None).await
             }
-            None => self.start_locked(request, call, not_found).await,
+            None => self.start_locked(request, call, not_found, None).await,
         }
     }
 
-    async fn start_locked(
+    /// `fired`: a schedule's slot this start fires, committed with it (see `scheduler`).
+    pub(super) async fn start_locked(
         &self,
         request: StartWorkflowRequest,
         call: &Call,
         not_found: NotFoundStyle,
+        fired: Option<ScheduleFired>,
     ) -> Result<Reply> {
         check_start_request(&request)?;
         let name = request.name.clone().filter(|n| !n.trim().is_empty());
@@ -146,6 +148,12 @@ impl Engine {
             idempotency_key: call.idempotency_key.clone(),
         });
         commit.idempotency = idempotency_record(call, &rendered, now);
+        commit.schedule_fired = fired.map(|mut f| {
+            if let Reply::Text(id) = &reply {
+                f.execution.workflow_id = Some(id.clone());
+            }
+            f
+        });
         wakes.changed = super::written(&commit);
         self.store.commit(commit).await?;
         self.wake(wakes);
