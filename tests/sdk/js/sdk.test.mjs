@@ -549,6 +549,67 @@ describe("error paths as surfaced by the SDK", () => {
   });
 });
 
+describe("synchronous calls and schedules", () => {
+  test("executeWorkflow waits for the named task; signal with BLOCKING_TASK finds the YIELD in a child", async () => {
+    await metadata.registerWorkflowDef({
+      name: "js_sdk_exec", version: 1, schemaVersion: 2, ownerEmail: OWNER,
+      tasks: [
+        { name: "sv", taskReferenceName: "sv", type: "SET_VARIABLE", inputParameters: { x: 1 } },
+        simple(TASK_C, "work"),
+      ],
+    }, true);
+    const run = await executor.executeWorkflow({ name: "js_sdk_exec", version: 1, input: {} }, "js_sdk_exec", 1, "js-req", "sv", 5);
+    assert.equal(run.requestId, "js-req");
+    assert.equal(run.status, "RUNNING");
+    assert.deepEqual(run.variables, { x: 1 });
+
+    await metadata.registerWorkflowDef({
+      name: "js_sdk_yield_child", version: 1, schemaVersion: 2, ownerEmail: OWNER,
+      tasks: [
+        { name: "y1", taskReferenceName: "y1", type: "YIELD" },
+        { name: "y2", taskReferenceName: "y2", type: "YIELD", inputParameters: { second: true } },
+      ],
+    }, true);
+    await metadata.registerWorkflowDef({
+      name: "js_sdk_yield_root", version: 1, schemaVersion: 2, ownerEmail: OWNER,
+      tasks: [{ name: "sub", taskReferenceName: "sub", type: "SUB_WORKFLOW", subWorkflowParam: { name: "js_sdk_yield_child", version: 1 } }],
+    }, true);
+    const root = await executor.startWorkflow({ name: "js_sdk_yield_root", version: 1, input: {} });
+    const blocking = await executor.signal(root, "COMPLETED", { by: "js" }, "BLOCKING_TASK");
+    assert.equal(blocking.responseType, "BLOCKING_TASK");
+    assert.equal(blocking.targetWorkflowId, root);
+    assert.equal(blocking.referenceTaskName, "y2");
+    assert.deepEqual(blocking.input, { second: true });
+    await executor.signalAsync(root, "COMPLETED", { by: "js again" });
+    await waitStatus(root, "COMPLETED");
+  });
+
+  test("SchedulerClient saves, pauses, resumes, previews and deletes a schedule", async () => {
+    const scheduler = new OrkesClients(sdk.client).getSchedulerClient();
+    await scheduler.saveSchedule({
+      name: "js_sdk_schedule",
+      cronExpression: "0 0 2 * * ?",
+      startWorkflowRequest: { name: TWO_STEP, version: 1, input: {} },
+    });
+    const saved = await scheduler.getSchedule("js_sdk_schedule");
+    assert.equal(saved.name, "js_sdk_schedule");
+    assert.ok(saved.nextRunTime > Date.now());
+    await scheduler.pauseSchedule("js_sdk_schedule");
+    assert.equal((await scheduler.getSchedule("js_sdk_schedule")).paused, true);
+    await scheduler.resumeSchedule("js_sdk_schedule");
+    assert.equal((await scheduler.getSchedule("js_sdk_schedule")).paused, false);
+    const next = await scheduler.getNextFewSchedules("0 0 * ? * *", Date.UTC(2026, 0, 1), undefined, 3);
+    assert.deepEqual(next, [1, 2, 3].map((h) => Date.UTC(2026, 0, 1, h)));
+    await scheduler.deleteSchedule("js_sdk_schedule");
+    await expectSdkError(sdk, () => scheduler.getSchedule("js_sdk_schedule"), {
+      status: 404,
+      method: "GET",
+      path: "/api/scheduler/schedules/js_sdk_schedule",
+      message: /Schedule 'js_sdk_schedule' not found/,
+    });
+  });
+});
+
 test("no exchange answered with a 5xx", async () => {
   await sleep(0);
   const bad = sdk.calls.filter((c) => c.status >= 500);
