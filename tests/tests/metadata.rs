@@ -276,3 +276,62 @@ async fn probes_sdks_make() {
         .unwrap();
     assert_eq!(h.status().as_u16(), 200);
 }
+
+#[tokio::test]
+async fn definition_tags_and_poll_data() {
+    let s = fermata_tests::Server::start().await;
+    s.define(fermata_tests::three_task_def("tagged")).await;
+    let base = "/metadata/workflow/tagged/tags";
+    assert_eq!(s.get(base).await.json(), serde_json::json!([]));
+    let r = s
+        .post(base, serde_json::json!({"key": "env", "value": "test"}))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    s.post(base, serde_json::json!({"key": "env", "value": "prod"}))
+        .await;
+    assert_eq!(
+        s.get(base).await.json(),
+        serde_json::json!([{"key": "env", "value": "prod", "type": "METADATA"}])
+    );
+    let r = s
+        .put(base, serde_json::json!([{"key": "a", "value": "1"}, {"key": "b", "value": "2", "type": "RATE_LIMIT"}]))
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(s.get(base).await.json().as_array().unwrap().len(), 2);
+    let r = s
+        .call(
+            reqwest::Method::DELETE,
+            base,
+            Some(serde_json::json!({"key": "a", "value": "1"})),
+        )
+        .await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    assert_eq!(s.get(base).await.json()[0]["key"], "b");
+    assert_eq!(s.get("/metadata/workflow/nope/tags").await.status, 404);
+    assert_eq!(s.get("/metadata/task/nope/tags").await.status, 404);
+
+    // Poll data: every poll counts, per task type and domain.
+    assert_eq!(
+        s.get("/tasks/poll/polled_type?workerid=w1").await.status,
+        204
+    );
+    assert_eq!(
+        s.get("/tasks/poll/polled_type?workerid=w2&domain=d1")
+            .await
+            .status,
+        204
+    );
+    let data = s
+        .get("/tasks/queue/polldata?taskType=polled_type")
+        .await
+        .json();
+    let data = data.as_array().unwrap();
+    assert_eq!(data.len(), 2, "{data:?}");
+    assert_eq!(data[0]["queueName"], "polled_type");
+    assert!(data[0].get("domain").is_none());
+    assert_eq!(data[0]["workerId"], "w1");
+    assert_eq!(data[1]["domain"], "d1");
+    assert!(data[1]["lastPollTime"].as_i64().unwrap() > 0);
+    let all = s.get("/tasks/queue/polldata/all").await.json();
+    assert!(all.as_array().unwrap().len() >= 2);
+}

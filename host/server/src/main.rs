@@ -178,6 +178,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let timers = tokio::spawn(engine.clone().run_timers());
     let outbox = tokio::spawn(engine.clone().run_outbox());
     let scheduler = tokio::spawn(engine.clone().run_scheduler());
+    let poll_data = tokio::spawn(engine.clone().run_poll_data());
     let lease = limits.deadline + std::time::Duration::from_secs(30);
     let executor = tokio::spawn(
         plugins
@@ -213,6 +214,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let _ = timers.await;
     let _ = outbox.await;
     let _ = scheduler.await;
+    let _ = poll_data.await;
     let _ = executor.await;
     let _ = event_queues.await;
 

@@ -204,6 +204,34 @@ pub struct ScheduleFired {
     pub execution: fermata_core::schedule::ScheduleExecution,
 }
 
+/// Who last polled a task type (in a domain) and when (Conductor's `PollData`).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollData {
+    pub queue_name: String,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub domain: Option<String>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    pub worker_id: Option<String>,
+    pub last_poll_time: i64,
+}
+
+/// Which definitions tags belong to.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum TagOwner {
+    Workflow,
+    Task,
+}
+
+impl TagOwner {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            TagOwner::Workflow => "workflow",
+            TagOwner::Task => "task",
+        }
+    }
+}
+
 /// A change to a workflow's inbox.
 #[derive(Debug, Clone, PartialEq)]
 pub enum InboxOp {
@@ -327,6 +355,14 @@ pub trait Store: Send + Sync + 'static {
     async fn pending_messages(&self, limit: u32) -> Result<Vec<OutboxRow>>;
     /// Whether message `id` is still undelivered.
     async fn message_pending(&self, id: i64) -> Result<bool>;
+
+    // ---- poll data and tags ----
+    async fn put_poll_data(&self, polls: &[PollData]) -> Result<()>;
+    /// Every task type's (`None`), or one's.
+    async fn poll_data(&self, task_type: Option<&str>) -> Result<Vec<PollData>>;
+    async fn tags(&self, owner: TagOwner, name: &str) -> Result<Vec<serde_json::Value>>;
+    async fn put_tags(&self, owner: TagOwner, name: &str, tags: &[serde_json::Value])
+    -> Result<()>;
 
     // ---- schedules ----
     /// Create or replace; `next_run_at` as computed by the caller (`None`: paused).

@@ -4,7 +4,7 @@
 
 use crate::{
     Claimed, Commit, DefSummary, EventRow, ExecutionWrite, IdempotencyRecord, InboxOp, OutboxRow,
-    QueueOp, Result, SignalRecord, Store, StoreError, Stored, StoredSchedule,
+    PollData, QueueOp, Result, SignalRecord, Store, StoreError, Stored, StoredSchedule, TagOwner,
 };
 use async_trait::async_trait;
 use fermata_core::model::events::EventHandler;
@@ -1061,6 +1061,79 @@ impl Store for SqliteStore {
                 body: r.get(2),
             })
             .collect())
+    }
+
+    async fn put_poll_data(&self, polls: &[PollData]) -> Result<()> {
+        let mut tx = self.writer.begin().await?;
+        for p in polls {
+            sqlx::query(
+                "INSERT INTO poll_data (task_type, domain, worker_id, last_poll_time) VALUES (?, ?, ?, ?)
+                 ON CONFLICT (task_type, domain) DO UPDATE SET worker_id = excluded.worker_id,
+                 last_poll_time = MAX(poll_data.last_poll_time, excluded.last_poll_time)",
+            )
+            .bind(&p.queue_name)
+            .bind(p.domain.as_deref().unwrap_or("DEFAULT"))
+            .bind(&p.worker_id)
+            .bind(p.last_poll_time)
+            .execute(&mut *tx)
+            .await?;
+        }
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn poll_data(&self, task_type: Option<&str>) -> Result<Vec<PollData>> {
+        let rows = sqlx::query(
+            "SELECT task_type, domain, worker_id, last_poll_time FROM poll_data
+             WHERE (? IS NULL OR task_type = ?) ORDER BY task_type, domain",
+        )
+        .bind(task_type)
+        .bind(task_type)
+        .fetch_all(&self.reader)
+        .await?;
+        Ok(rows
+            .iter()
+            .map(|r| {
+                let domain: String = r.get(1);
+                PollData {
+                    queue_name: r.get(0),
+                    domain: (domain != "DEFAULT").then_some(domain),
+                    worker_id: r.get(2),
+                    last_poll_time: r.get(3),
+                }
+            })
+            .collect())
+    }
+
+    async fn tags(&self, owner: TagOwner, name: &str) -> Result<Vec<serde_json::Value>> {
+        let row = sqlx::query("SELECT tags FROM definition_tags WHERE kind = ? AND name = ?")
+            .bind(owner.as_str())
+            .bind(name)
+            .fetch_optional(&self.reader)
+            .await?;
+        match row {
+            Some(r) => parse(r.get::<&str, _>(0)),
+            None => Ok(Vec::new()),
+        }
+    }
+
+    async fn put_tags(
+        &self,
+        owner: TagOwner,
+        name: &str,
+        tags: &[serde_json::Value],
+    ) -> Result<()> {
+        let json = serde_json::to_string(tags).map_err(corrupt)?;
+        sqlx::query(
+            "INSERT INTO definition_tags (kind, name, tags) VALUES (?, ?, ?)
+             ON CONFLICT (kind, name) DO UPDATE SET tags = excluded.tags",
+        )
+        .bind(owner.as_str())
+        .bind(name)
+        .bind(json)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
     }
 
     async fn put_schedule(

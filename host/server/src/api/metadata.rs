@@ -2,11 +2,12 @@
 
 use super::State;
 use super::extract::{Body, Q, flag};
+use crate::engine::Reply;
 use crate::error::{Error, Result};
 use axum::Json;
 use axum::extract::Path;
 use fermata_core::model::{BulkResponse, TaskDef, WorkflowDef};
-use fermata_store::DefSummary;
+use fermata_store::{DefSummary, TagOwner};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -148,3 +149,50 @@ pub async fn delete_task_def(s: State, Path(name): Path<String>) -> Result<()> {
         )))
     }
 }
+
+/// The tag routes of one kind of definition (Orkes): `/metadata/workflow/{name}/tags` and
+/// `/metadata/task/{name}/tags`.
+macro_rules! tag_routes {
+    ($module:ident, $owner:expr) => {
+        pub mod $module {
+            use super::*;
+
+            pub async fn list(
+                s: State,
+                Path(name): Path<String>,
+            ) -> Result<Json<Vec<serde_json::Value>>> {
+                Ok(Json(s.tags($owner, &name).await?))
+            }
+
+            pub async fn add(
+                s: State,
+                Path(name): Path<String>,
+                Body(tag): Body<serde_json::Value>,
+            ) -> Result<Reply> {
+                s.add_tag($owner, &name, tag).await?;
+                Ok(Reply::Ok)
+            }
+
+            pub async fn set(
+                s: State,
+                Path(name): Path<String>,
+                Body(tags): Body<Vec<serde_json::Value>>,
+            ) -> Result<Reply> {
+                s.set_tags($owner, &name, tags).await?;
+                Ok(Reply::Ok)
+            }
+
+            pub async fn delete(
+                s: State,
+                Path(name): Path<String>,
+                Body(tag): Body<serde_json::Value>,
+            ) -> Result<Reply> {
+                s.delete_tag($owner, &name, tag).await?;
+                Ok(Reply::Ok)
+            }
+        }
+    };
+}
+
+tag_routes!(workflow_tags, TagOwner::Workflow);
+tag_routes!(task_tags, TagOwner::Task);

@@ -63,6 +63,20 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
         .route("/metadata/workflow/{name}", get(m::get_workflow))
         .route("/metadata/workflow/{name}/versions", get(m::versions))
         .route(
+            "/metadata/workflow/{name}/tags",
+            get(m::workflow_tags::list)
+                .post(m::workflow_tags::add)
+                .put(m::workflow_tags::set)
+                .delete(m::workflow_tags::delete),
+        )
+        .route(
+            "/metadata/task/{name}/tags",
+            get(m::task_tags::list)
+                .post(m::task_tags::add)
+                .put(m::task_tags::set)
+                .delete(m::task_tags::delete),
+        )
+        .route(
             "/metadata/workflow/{name}/{version}",
             delete(m::delete_workflow),
         )
@@ -140,6 +154,8 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
         .route("/tasks/queue/sizes", get(t::queue_sizes))
         .route("/tasks/queue/size", get(t::queue_size))
         .route("/tasks/queue/all", get(t::queue_all))
+        .route("/tasks/queue/polldata", get(t::poll_data))
+        .route("/tasks/queue/polldata/all", get(t::poll_data_all))
         .route("/tasks/{id}", get(t::get))
         .route("/tasks/{id}/log", get(t::logs).post(t::add_log))
         .route("/tasks/{id}/ack", post(t::ack))

@@ -239,3 +239,26 @@ pub async fn queue_size(s: State, Q(q): Q<QueueSizeQuery>) -> Result<Json<i64>> 
 pub async fn queue_all(s: State) -> Result<Json<std::collections::HashMap<String, i64>>> {
     Ok(Json(s.store().queue_sizes().await?))
 }
+
+#[derive(Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct PollDataQuery {
+    task_type: Option<String>,
+}
+
+/// `GET /tasks/queue/polldata?taskType=`: who last polled it, per domain.
+pub async fn poll_data(
+    s: State,
+    Q(q): Q<PollDataQuery>,
+) -> Result<Json<Vec<fermata_store::PollData>>> {
+    let task_type = q
+        .task_type
+        .filter(|t| !t.is_empty())
+        .ok_or_else(|| Error::bad_request("taskType is required"))?;
+    Ok(Json(s.poll_data(Some(&task_type)).await?))
+}
+
+/// `GET /tasks/queue/polldata/all`.
+pub async fn poll_data_all(s: State) -> Result<Json<Vec<fermata_store::PollData>>> {
+    Ok(Json(s.poll_data(None).await?))
+}

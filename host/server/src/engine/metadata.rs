@@ -5,6 +5,7 @@ use super::{Engine, now_ms};
 use crate::error::{Error, Result};
 use fermata_core::model::validate;
 use fermata_core::model::{BulkResponse, TaskDef, WorkflowDef};
+use fermata_store::TagOwner;
 
 impl Engine {
     /// Task types a definition may use: SIMPLE (worker) tasks and every type a plugin runs.
@@ -115,6 +116,69 @@ impl Engine {
         Ok(())
     }
 
+    /// The tags of a definition (Orkes); 404 for a definition that does not exist.
+    pub async fn tags(&self, owner: TagOwner, name: &str) -> Result<Vec<serde_json::Value>> {
+        self.must_exist(owner, name).await?;
+        Ok(self.store.tags(owner, name).await?)
+    }
+
+    /// `POST`: add a tag, replacing one with the same key.
+    pub async fn add_tag(&self, owner: TagOwner, name: &str, tag: serde_json::Value) -> Result<()> {
+        let mut tags = self.tags(owner, name).await?;
+        tags.retain(|t| t.get("key") != tag.get("key"));
+        tags.push(with_type(tag));
+        self.store.put_tags(owner, name, &tags).await?;
+        Ok(())
+    }
+
+    /// `PUT`: replace every tag.
+    pub async fn set_tags(
+        &self,
+        owner: TagOwner,
+        name: &str,
+        tags: Vec<serde_json::Value>,
+    ) -> Result<()> {
+        self.must_exist(owner, name).await?;
+        let tags: Vec<_> = tags.into_iter().map(with_type).collect();
+        self.store.put_tags(owner, name, &tags).await?;
+        Ok(())
+    }
+
+    /// `DELETE`: remove the tag with this key and value; 404 when there is none.
+    pub async fn delete_tag(
+        &self,
+        owner: TagOwner,
+        name: &str,
+        tag: serde_json::Value,
+    ) -> Result<()> {
+        let mut tags = self.tags(owner, name).await?;
+        let before = tags.len();
+        tags.retain(|t| !(t.get("key") == tag.get("key") && t.get("value") == tag.get("value")));
+        if tags.len() == before {
+            return Err(Error::not_found(format!(
+                "Tag {} not found on {} {name}",
+                tag.get("key").unwrap_or(&serde_json::Value::Null),
+                owner.as_str()
+            )));
+        }
+        self.store.put_tags(owner, name, &tags).await?;
+        Ok(())
+    }
+
+    async fn must_exist(&self, owner: TagOwner, name: &str) -> Result<()> {
+        let exists = match owner {
+            TagOwner::Workflow => self.store.workflow_def(name, None).await?.is_some(),
+            TagOwner::Task => self.store.task_def(name).await?.is_some(),
+        };
+        if !exists {
+            return Err(Error::not_found(format!(
+                "No such {} definition: {name}",
+                owner.as_str()
+            )));
+        }
+        Ok(())
+    }
+
     /// Embed the registered TaskDef of every task that does not carry one: the execution then
     /// keeps the retry and timeout rules it started with.
     pub async fn with_task_defs(&self, mut def: WorkflowDef) -> Result<WorkflowDef> {
@@ -137,4 +201,13 @@ impl Engine {
         });
         Ok(def)
     }
+}
+
+/// A tag as shown: `type` is METADATA unless given (the Python SDK refuses other types than
+/// METADATA and RATE_LIMIT).
+fn with_type(mut tag: serde_json::Value) -> serde_json::Value {
+    if let Some(m) = tag.as_object_mut() {
+        m.entry("type").or_insert_with(|| "METADATA".into());
+    }
+    tag
 }

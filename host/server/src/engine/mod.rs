@@ -15,6 +15,7 @@ mod notify;
 mod ops;
 mod outbox;
 mod poll;
+mod poll_data;
 mod reads;
 mod route;
 mod scheduler;
@@ -70,6 +71,7 @@ pub struct Engine {
     /// Task types the host runs (plugins), besides SIMPLE.
     system_types: RwLock<HashSet<String>>,
     pure: RwLock<Option<Arc<dyn PureRunner>>>,
+    poll_marks: poll_data::PollMarks,
     shutdown: watch::Receiver<bool>,
 }
 
@@ -82,6 +84,7 @@ impl Engine {
             notifier: Notifier::default(),
             system_types: RwLock::new(HashSet::new()),
             pure: RwLock::new(None),
+            poll_marks: Default::default(),
             shutdown,
         })
     }

@@ -28,7 +28,9 @@ impl Engine {
         ]) {
             return Err(crate::error::Error::bad_request(problem));
         }
-        let queue = match domain.filter(|d| !d.is_empty()) {
+        let domain = domain.filter(|d| !d.is_empty());
+        self.mark_poll(task_type, domain, worker_id.as_deref());
+        let queue = match domain {
             Some(d) => format!("{d}:{task_type}"),
             None => task_type.to_string(),
         };
