@@ -1,5 +1,5 @@
 //! Builds the plugins workspace (`plugins/`) for wasm32-wasip2 and embeds the builtin
-//! system tasks (WAIT, HTTP, EVENT, KAFKA_PUBLISH, INLINE, JSON_JQ_TRANSFORM) into the
+//! system tasks (WAIT, HTTP, EVENT, KAFKA_PUBLISH, INLINE, JSON_JQ_TRANSFORM, UPDATE_TASK) into the
 //! binary. The only tool needed is rustup's wasm32-wasip2 target, which is added here when
 //! missing: rustup does not add a target listed in rust-toolchain.toml to a toolchain that is
 //! already installed.
@@ -10,13 +10,14 @@ use std::process::Command;
 
 const TARGET: &str = "wasm32-wasip2";
 /// (task type, crate artifact name)
-const BUILTINS: [(&str, &str); 6] = [
+const BUILTINS: [(&str, &str); 7] = [
     ("WAIT", "wait"),
     ("HTTP", "http"),
     ("EVENT", "event"),
     ("KAFKA_PUBLISH", "kafka_publish"),
     ("INLINE", "inline"),
     ("JSON_JQ_TRANSFORM", "jq"),
+    ("UPDATE_TASK", "update_task"),
 ];
 
 fn main() {

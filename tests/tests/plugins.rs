@@ -630,7 +630,14 @@ async fn hostile_plugins_fail_their_task_and_fermata_keeps_serving() {
         .unwrap();
     assert_eq!(r.status().as_u16(), 200);
     let mut ids = Vec::new();
-    for mode in ["spin", "allocate", "call", "panic", "bad-json"] {
+    for mode in [
+        "spin",
+        "allocate",
+        "call",
+        "panic",
+        "bad-json",
+        "update-task",
+    ] {
         let id = one_task(
             &s,
             &format!("hostile_{mode}"),
@@ -653,6 +660,7 @@ async fn hostile_plugins_fail_their_task_and_fermata_keeps_serving() {
             "allocate" => "plugin HOSTILE exceeded its memory limit of 32 MiB",
             "call" => "--allow-http 169.254.169.254",
             "panic" => "deliberate panic",
+            "update-task" => "not granted the workflow capability",
             _ => "plugin HOSTILE returned output that is not JSON",
         };
         assert_eq!(task(&wf, "t")["status"], "FAILED", "{mode}: {wf:#}");

@@ -159,6 +159,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         Some(args.cache_dir()),
         &args.grant,
     )?);
+    runtime.set_workflow_signals(plugins::PluginSignals::new(&engine));
     engine.set_pure_runner(Arc::new(plugins::InDecision::new(
         runtime.clone(),
         std::time::Duration::from_millis(args.script_timeout_ms.max(1)),

@@ -19,6 +19,34 @@ use tokio::sync::Semaphore;
 
 include!(concat!(env!("OUT_DIR"), "/builtin_plugins.rs"));
 
+/// What plugins granted `workflow` reach: the engine, held weakly because the engine holds
+/// the runtime's pure runner.
+pub struct PluginSignals(std::sync::Weak<Engine>);
+
+impl PluginSignals {
+    pub fn new(engine: &Arc<Engine>) -> Arc<PluginSignals> {
+        Arc::new(PluginSignals(Arc::downgrade(engine)))
+    }
+}
+
+impl fermata_wasm::WorkflowSignals for PluginSignals {
+    fn update_task<'a>(
+        &'a self,
+        caller: fermata_wasm::SignalCaller,
+        request: fermata_wasm::TaskUpdateRequest,
+    ) -> std::pin::Pin<
+        Box<dyn std::future::Future<Output = std::result::Result<(), String>> + Send + 'a>,
+    > {
+        Box::pin(async move {
+            let engine = self.0.upgrade().ok_or("fermata is stopping")?;
+            engine
+                .plugin_task_update(&caller, request)
+                .await
+                .map_err(|e| e.message)
+        })
+    }
+}
+
 /// Delayed system tasks become visible without a notification; look this often.
 const RECHECK: Duration = Duration::from_millis(250);
 

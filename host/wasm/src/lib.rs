@@ -18,5 +18,8 @@ wasmtime::component::bindgen!({
 
 pub use cache::sha256_hex;
 pub use engine::{Limits, build_engine};
-pub use host::{HostConfig, PublishedEvent};
+pub use host::{
+    Capability, HostConfig, PublishedEvent, SignalCaller, TaskUpdateRequest, UpdateTarget,
+    WorkflowSignals,
+};
 pub use runtime::{ExecError, Execution, PluginRuntime, PluginSummary, Prepared, Source, TaskInfo};

@@ -4,8 +4,10 @@
 //! garbage — ends as a failed outcome with a reason; the host carries on.
 
 use crate::engine::{EPOCH_TICK, Limits, build_engine};
-use crate::fermata::task::types::{Capability, Outcome, TaskContext};
-use crate::host::{Grants, HostConfig, Limiter, PublishedEvent, Services, State};
+use crate::fermata::task::types::{Outcome, TaskContext};
+use crate::host::{
+    Capability, Grants, HostConfig, Limiter, PublishedEvent, Services, State, WorkflowSignals,
+};
 use crate::{TaskPlugin, TaskPluginPre, cache};
 use anyhow::{Context, anyhow};
 use fermata_core::decider::PluginOutcome;
@@ -34,22 +36,8 @@ pub enum Source {
     Api,
 }
 
-fn capability_name(c: Capability) -> &'static str {
-    match c {
-        Capability::Http => "http",
-        Capability::Kafka => "kafka",
-        Capability::Events => "events",
-    }
-}
-
-fn capability_named(name: &str) -> Option<Capability> {
-    match name.trim().to_ascii_lowercase().as_str() {
-        "http" => Some(Capability::Http),
-        "kafka" => Some(Capability::Kafka),
-        "events" => Some(Capability::Events),
-        _ => None,
-    }
-}
+/// The import through which a plugin asks for the `workflow` capability.
+const WORKFLOW_INTERFACE: &str = "fermata:task/workflow@0.1.0";
 
 /// A plugin as `GET /api/plugins` shows it.
 #[derive(Debug, Clone, Serialize)]
@@ -153,10 +141,14 @@ impl PluginRuntime {
         &self.engine
     }
 
+    /// Let plugins granted `workflow` update tasks through the engine.
+    pub fn set_workflow_signals(&self, signals: Arc<dyn WorkflowSignals>) {
+        let _ = self.services.signals.set(signals);
+    }
+
     fn store(
         &self,
-        task_type: &str,
-        task_id: &str,
+        task: Option<&TaskInfo>,
         grants: Grants,
         stderr: MemoryOutputPipe,
         budget: Duration,
@@ -177,8 +169,10 @@ impl PluginRuntime {
                 memory_bytes,
                 memory_refused: false,
             },
-            task_type: task_type.to_string(),
-            task_id: task_id.to_string(),
+            task_type: task.map_or("describe", |t| &t.task_type).to_string(),
+            workflow_id: task.map(|t| t.workflow_id.clone()).unwrap_or_default(),
+            task_id: task.map(|t| t.task_id.clone()).unwrap_or_default(),
+            updates_asked: 0,
             grants,
             services: self.services.clone(),
             deadline: Instant::now() + budget,
@@ -218,8 +212,7 @@ impl PluginRuntime {
                 .context("the component does not fit fermata's plugin world (wit/task.wit)")?,
         )?;
         let mut store = self.store(
-            "describe",
-            "",
+            None,
             Grants::default(),
             MemoryOutputPipe::new(STDERR_CAPACITY),
             self.limits.deadline,
@@ -246,7 +239,15 @@ impl PluginRuntime {
                 info.task_type
             );
         }
-        let declared: HashSet<Capability> = info.capabilities.iter().copied().collect();
+        let mut declared: HashSet<Capability> =
+            info.capabilities.iter().map(|c| (*c).into()).collect();
+        let imports_workflow = component
+            .component_type()
+            .imports(&self.engine)
+            .any(|(name, _)| name == WORKFLOW_INTERFACE);
+        if imports_workflow {
+            declared.insert(Capability::Workflow);
+        }
         let allowed = match &source {
             Source::Builtin => declared.clone(),
             source => self.allowed(source, &task_type, &sha),
@@ -259,7 +260,7 @@ impl PluginRuntime {
             },
         };
         let names = |set: &HashSet<Capability>| {
-            let mut v: Vec<&'static str> = set.iter().map(|c| capability_name(*c)).collect();
+            let mut v: Vec<&'static str> = set.iter().map(|c| c.name()).collect();
             v.sort();
             v
         };
@@ -385,13 +386,7 @@ impl PluginRuntime {
             .ok_or_else(|| ExecError::UnknownType(task.task_type.clone()))?;
         let started = Instant::now();
         let stderr = MemoryOutputPipe::new(STDERR_CAPACITY);
-        let mut store = self.store(
-            &task.task_type,
-            &task.task_id,
-            loaded.grants.clone(),
-            stderr.clone(),
-            deadline,
-        );
+        let mut store = self.store(Some(task), loaded.grants.clone(), stderr.clone(), deadline);
         let ctx = TaskContext {
             workflow_id: task.workflow_id.clone(),
             task_id: task.task_id.clone(),
@@ -519,8 +514,8 @@ fn parse_grants(entries: &[String]) -> anyhow::Result<HashMap<Grantee, HashSet<C
         };
         let set = grants.entry(grantee).or_default();
         for cap in caps.split(',').filter(|c| !c.trim().is_empty()) {
-            set.insert(capability_named(cap).ok_or_else(|| {
-                anyhow!("--grant {entry}: unknown capability {cap} (http, kafka, events)")
+            set.insert(Capability::named(cap).ok_or_else(|| {
+                anyhow!("--grant {entry}: unknown capability {cap} (http, kafka, events, workflow)")
             })?);
         }
     }

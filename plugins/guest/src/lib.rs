@@ -12,7 +12,7 @@ wit_bindgen::generate!({
 
 pub use exports::fermata::task::plugin::Guest;
 pub use fermata::task::types::{Capability, Failure, Outcome, PluginInfo, TaskContext};
-pub use fermata::task::{events, http, kafka, log};
+pub use fermata::task::{events, http, kafka, log, workflow};
 pub use serde_json::{self, Map, Value, json};
 
 /// Parse the task input (a JSON object, as the host guarantees).

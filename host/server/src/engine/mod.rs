@@ -14,6 +14,7 @@ mod metadata;
 mod notify;
 mod ops;
 mod outbox;
+mod plugin_updates;
 mod poll;
 mod poll_data;
 mod reads;

@@ -11,9 +11,14 @@ use std::time::Duration;
 
 const FLUSH: Duration = Duration::from_secs(1);
 
-/// Polls seen since the last flush: (task type, domain) → (worker, time).
+/// A queue as poll data names it: (task type, domain).
+type Queue = (String, Option<String>);
+/// The last poll of a queue: (worker, time).
+type LastPoll = (Option<String>, i64);
+
+/// Polls seen since the last flush.
 #[derive(Default)]
-pub struct PollMarks(Mutex<HashMap<(String, Option<String>), (Option<String>, i64)>>);
+pub struct PollMarks(Mutex<HashMap<Queue, LastPoll>>);
 
 impl Engine {
     pub(super) fn mark_poll(&self, task_type: &str, domain: Option<&str>, worker: Option<&str>) {

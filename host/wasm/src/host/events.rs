@@ -2,9 +2,9 @@
 //! commit as the task's outcome (so an event is published exactly once with its task);
 //! `kafka:` sinks go to the configured event brokers, keyed by the message id.
 
+use super::Capability;
 use super::State;
 use crate::fermata::task::events::Host;
-use crate::fermata::task::types::Capability;
 use std::time::Duration;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -22,7 +22,7 @@ impl Host for State {
         message_id: String,
         payload: String,
     ) -> Result<(), String> {
-        self.require(Capability::Events, "events")?;
+        self.require(Capability::Events)?;
         if let Some(problem) = fermata_core::limits::check_raw_json(payload.as_bytes()) {
             return Err(format!("event payload refused: {problem}"));
         }

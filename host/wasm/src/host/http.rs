@@ -2,9 +2,9 @@
 //! egress policy, by a resolver of our own so redirects and DNS tricks get no further than
 //! the first request; address literals are checked before sending and on each redirect.
 
+use super::Capability;
 use super::State;
 use crate::fermata::task::http::{Host, HttpError, Request, Response};
-use crate::fermata::task::types::Capability;
 use crate::policy::HttpPolicy;
 use reqwest::dns::{Addrs, Name, Resolve, Resolving};
 use std::net::{IpAddr, SocketAddr};
@@ -87,8 +87,7 @@ fn describe(e: &reqwest::Error) -> String {
 
 impl Host for State {
     async fn send(&mut self, req: Request) -> Result<Response, HttpError> {
-        self.require(Capability::Http, "http")
-            .map_err(HttpError::Denied)?;
+        self.require(Capability::Http).map_err(HttpError::Denied)?;
         let url = reqwest::Url::parse(&req.uri)
             .map_err(|e| HttpError::InvalidRequest(format!("bad URI {}: {e}", req.uri)))?;
         if !matches!(url.scheme(), "http" | "https") {

@@ -1,9 +1,9 @@
 //! `kafka.publish` through librdkafka: one producer per bootstrap-server list, reused;
 //! a record counts as published once the broker acknowledged it.
 
+use super::Capability;
 use super::State;
 use crate::fermata::task::kafka::{Ack, Host, KafkaError, Message};
-use crate::fermata::task::types::Capability;
 use rdkafka::ClientConfig;
 use rdkafka::message::{Header, OwnedHeaders};
 use rdkafka::producer::{FutureProducer, FutureRecord};
@@ -66,7 +66,7 @@ pub async fn publish(
 
 impl Host for State {
     async fn publish(&mut self, msg: Message) -> Result<Ack, KafkaError> {
-        self.require(Capability::Kafka, "kafka")
+        self.require(Capability::Kafka)
             .map_err(KafkaError::Denied)?;
         self.services
             .config

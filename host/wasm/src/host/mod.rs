@@ -5,8 +5,8 @@ mod events;
 mod http;
 mod kafka;
 mod log;
+mod workflow;
 
-use crate::fermata::task::types::Capability;
 use crate::policy::{HttpPolicy, KafkaPolicy};
 use std::collections::HashSet;
 use std::sync::Arc;
@@ -16,6 +16,52 @@ use wasmtime::{ResourceLimiter, StoreLimits};
 use wasmtime_wasi::{WasiCtx, WasiCtxView, WasiView};
 
 pub use events::PublishedEvent;
+pub use workflow::{SignalCaller, TaskUpdateRequest, UpdateTarget, WorkflowSignals};
+
+/// A host capability, as the operator grants it. A plugin declares the first three in
+/// `describe()`; it asks for `workflow` by importing the `workflow` interface, which keeps
+/// plugins built before that interface existed loading unchanged.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum Capability {
+    Http,
+    Kafka,
+    Events,
+    Workflow,
+}
+
+impl Capability {
+    pub const ALL: [Capability; 4] = [
+        Capability::Http,
+        Capability::Kafka,
+        Capability::Events,
+        Capability::Workflow,
+    ];
+
+    pub fn name(self) -> &'static str {
+        match self {
+            Capability::Http => "http",
+            Capability::Kafka => "kafka",
+            Capability::Events => "events",
+            Capability::Workflow => "workflow",
+        }
+    }
+
+    pub fn named(name: &str) -> Option<Capability> {
+        let name = name.trim().to_ascii_lowercase();
+        Capability::ALL.into_iter().find(|c| c.name() == name)
+    }
+}
+
+impl From<crate::fermata::task::types::Capability> for Capability {
+    fn from(c: crate::fermata::task::types::Capability) -> Capability {
+        use crate::fermata::task::types::Capability as Wit;
+        match c {
+            Wit::Http => Capability::Http,
+            Wit::Kafka => Capability::Kafka,
+            Wit::Events => Capability::Events,
+        }
+    }
+}
 
 /// What the operator configured for plugins' capabilities.
 #[derive(Debug, Clone, Default)]
@@ -31,6 +77,8 @@ pub(crate) struct Services {
     pub config: HostConfig,
     pub http: reqwest::Client,
     pub kafka: kafka::Producers,
+    /// Set once the engine exists (it is built after the plugin runtime).
+    pub signals: std::sync::OnceLock<Arc<dyn WorkflowSignals>>,
 }
 
 impl Services {
@@ -38,6 +86,7 @@ impl Services {
         Ok(Services {
             http: http::client(&config.http)?,
             kafka: kafka::Producers::default(),
+            signals: std::sync::OnceLock::new(),
             config,
         })
     }
@@ -58,7 +107,10 @@ pub(crate) struct State {
     pub table: ResourceTable,
     pub limits: Limiter,
     pub task_type: String,
+    pub workflow_id: String,
     pub task_id: String,
+    /// How many task updates this execution asked for so far: each one's idempotency key.
+    pub updates_asked: u32,
     pub grants: Grants,
     pub services: Arc<Services>,
     pub deadline: Instant,
@@ -67,13 +119,15 @@ pub(crate) struct State {
 }
 
 impl State {
-    pub fn require(&self, capability: Capability, name: &str) -> Result<(), String> {
+    pub fn require(&self, capability: Capability) -> Result<(), String> {
         if self.grants.capabilities.contains(&capability) {
             Ok(())
         } else {
             Err(format!(
                 "plugin {} is not granted the {name} capability: start fermata with --grant {}={name} (or FERMATA_GRANT)",
-                self.task_type, self.grants.grantee
+                self.task_type,
+                self.grants.grantee,
+                name = capability.name()
             ))
         }
     }

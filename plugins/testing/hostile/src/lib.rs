@@ -6,7 +6,7 @@
 
 use fermata_plugin::http::{self, Request};
 use fermata_plugin::{
-    Capability, Guest, Outcome, PluginInfo, TaskContext, completed, failed, json, text,
+    Capability, Guest, Outcome, PluginInfo, TaskContext, completed, failed, json, text, workflow,
 };
 
 struct Hostile;
@@ -60,6 +60,21 @@ impl Guest for Hostile {
                 }
             }
             "bad-json" => Outcome::Completed("{not json".into()),
+            // Signals another task: refused unless the operator granted `workflow`.
+            "update-task" => {
+                let update = workflow::TaskUpdate {
+                    workflow_id: text(&input, "workflowId").map(str::to_string),
+                    task_ref_name: text(&input, "taskRefName").map(str::to_string),
+                    task_id: None,
+                    status: workflow::TaskStatus::Completed,
+                    output: "{}".into(),
+                    merge_output: false,
+                };
+                match workflow::update_task(&update) {
+                    Ok(()) => completed(json!({"updated": true})),
+                    Err(m) => failed(m, json!({})),
+                }
+            }
             _ => completed(json!({"ok": true})),
         }
     }
