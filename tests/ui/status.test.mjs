@@ -40,7 +40,7 @@ const task = (fields) => ({ seq: 1, retryCount: 0, scheduledTime: T0, startTime:
 
 test('actions offered by status', () => {
   const ids = (s, extra = {}) => status.allowedActions({ status: s, ...extra }).map((a) => a.id);
-  assert.deepEqual(ids('RUNNING'), ['pause', 'rerun', 'terminate']);
+  assert.deepEqual(ids('RUNNING'), ['pause', 'rerun', 'signal-sync', 'terminate']);
   assert.deepEqual(ids('PAUSED'), ['resume', 'rerun', 'terminate']);
   assert.deepEqual(ids('COMPLETED'), ['restart-current', 'restart-latest', 'rerun']);
   assert.deepEqual(ids('COMPLETED', { workflowDefinition: { restartable: false } }), ['rerun']);

@@ -9,6 +9,8 @@ import * as execution from './pages/execution.js';
 import * as run from './pages/run.js';
 import * as definitions from './pages/definitions.js';
 import * as definition from './pages/definition.js';
+import * as schedules from './pages/schedules.js';
+import * as schedule from './pages/schedule.js';
 
 const routes = [
   { pattern: /^\/ui\/?$/, page: executions, nav: 'executions' },
@@ -17,6 +19,8 @@ const routes = [
   { pattern: /^\/ui\/run\/?$/, page: run, nav: 'run' },
   { pattern: /^\/ui\/definitions\/?$/, page: definitions, nav: 'definitions' },
   { pattern: /^\/ui\/definitions\/([^/]+)\/?$/, page: definition, nav: 'definitions', params: ['name'] },
+  { pattern: /^\/ui\/schedules\/?$/, page: schedules, nav: 'schedules' },
+  { pattern: /^\/ui\/schedules\/([^/]+)\/?$/, page: schedule, nav: 'schedules', params: ['name'] },
 ];
 
 const root = document.getElementById('app');

@@ -18,7 +18,7 @@ import subprocess
 import time
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Callable, List, Optional
+from typing import Callable, List, Optional, Sequence
 
 # The SDK reads CONDUCTOR_* from the environment (server URL, auth key/secret, worker
 # overrides such as conductor.worker.all.domain). None of that may leak into the tests,
@@ -104,7 +104,9 @@ def _write_definitions(directory: Path) -> None:
     (directory / "preloaded.json").write_text(json.dumps(preloaded, indent=2))
 
 
-def _start_server(binary: str, workdir: Path) -> FermataServer:
+def _start_server(binary: str, workdir: Path, extra_args: Sequence[str] = ()) -> FermataServer:
+    """`extra_args` are appended to the `fermata serve` command line (upstream/ adds
+    `--allow-http loopback`)."""
     definitions = workdir / "definitions"
     _write_definitions(definitions)
     # Only the command line configures the server: drop FERMATA_* from the parent env.
@@ -121,7 +123,7 @@ def _start_server(binary: str, workdir: Path) -> FermataServer:
         cmd = [binary, "serve",
                "--listen", f"127.0.0.1:{port}",
                "--database-url", f"sqlite://{workdir / 'f.db'}",
-               "--definitions", str(definitions)]
+               "--definitions", str(definitions), *extra_args]
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=env)
         log.close()

@@ -113,6 +113,28 @@ export const api = {
     }
   },
 
+  // variables, inbox and the synchronous signal of one execution
+  updateVariables: (id, variables) => request('POST', `/workflow/${enc(id)}/variables`, { body: variables }),
+  messages: (id) => request('GET', `/workflow/${enc(id)}/messages`),
+  sendMessage: (id, payload) => request('POST', `/workflow/${enc(id)}/messages`, { body: payload }),
+  // Completes the open YIELD or WAIT of the workflow (or of a running child) and waits up to
+  // timeoutMillis for what `returnStrategy` asks for.
+  signalSync: (id, status, output, returnStrategy, timeoutMillis = 5000) =>
+    request('POST', `/tasks/${enc(id)}/${enc(status)}/signal/sync`, { body: output, query: { returnStrategy, timeoutMillis } }),
+
+  // schedules
+  schedules: () => request('GET', '/scheduler/schedules'),
+  schedule: (name) => request('GET', `/scheduler/schedules/${enc(name)}`),
+  saveSchedule: (schedule) => request('POST', '/scheduler/schedules', { body: schedule }),
+  deleteSchedule: (name) => request('DELETE', `/scheduler/schedules/${enc(name)}`),
+  pauseSchedule: (name, reason) => request('PUT', `/scheduler/schedules/${enc(name)}/pause`, { query: { reason } }),
+  resumeSchedule: (name) => request('PUT', `/scheduler/schedules/${enc(name)}/resume`),
+  // newest first: {totalHits, results: [{executionId, scheduledTime, executionTime, workflowId, state, reason}]}
+  scheduleExecutions: (name, size = 50) =>
+    request('GET', '/scheduler/search/executions', { query: { query: `scheduleName=${name}`, size } }),
+  // epoch ms, computed in UTC by the server; a cron it cannot parse is a 400 with the reason
+  nextRuns: (cronExpression, limit = 5) => request('GET', '/scheduler/nextFewSchedules', { query: { cronExpression, limit } }),
+
   // definitions
   definitions: () => request('GET', '/metadata/workflow'),
   definition: (name, version) =>

@@ -52,6 +52,9 @@ export function allowedActions(wf) {
   if (s === 'FAILED' || s === 'TIMED_OUT' || s === 'TERMINATED') {
     out.push({ id: 'retry', label: 'Retry from failed task…', hint: 'Schedule the failed or canceled tasks again' });
   }
+  // The server looks for the open YIELD or WAIT (down into running children) and answers 404
+  // when there is none: the menu cannot know cheaply, so it is offered whenever it runs.
+  if (s === 'RUNNING') out.push({ id: 'signal-sync', label: 'Signal (sync)…', hint: 'Complete the open YIELD or WAIT and wait for the answer' });
   if (s === 'RUNNING' || s === 'PAUSED' || s === 'FAILED' || s === 'TIMED_OUT') {
     out.push({ id: 'terminate', label: 'Terminate…', hint: 'Cancel its pending tasks and end it', danger: true });
   }
@@ -305,6 +308,8 @@ export const OP_LABELS = {
   reset_callbacks: 'Reset callbacks',
   update_task: 'Update task',
   update_task_by_ref: 'Update task',
-  signal: 'Signal WAIT task',
+  signal: 'Signal',
+  message: 'Send message',
+  update_variables: 'Update variables',
   start: 'Start',
 };

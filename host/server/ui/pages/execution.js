@@ -1,6 +1,7 @@
 // One execution: its status and why it waits (down into sub-workflow children), the picture
-// of its tasks, the task list with the Update task panel, input and output, the signal log,
-// and the Actions menu. A child execution links back to its parent.
+// of its tasks, the task list with the Update task panel, input and output, variables and
+// inbox (pages/execution/), the signal log, and the Actions menu (with the synchronous
+// signal). A child execution links back to its parent.
 
 import { api, ApiError } from '../lib/api.js';
 import {
@@ -37,6 +38,9 @@ import {
 } from '../lib/status.js';
 import { renderDiagram, LEGEND } from '../lib/diagram.js';
 import { loadChildren, loadParent } from '../lib/family.js';
+import { variablesCard } from './execution/variables.js';
+import { inboxCard } from './execution/inbox.js';
+import { syncSignalDialog, syncAnswerCard } from './execution/sync-signal.js';
 
 const REFRESH_MS = 5000;
 
@@ -51,6 +55,7 @@ export function render(root, params) {
     children: new Map(), // child id → child workflow, for SUB_WORKFLOW tasks
     iterations: new Map(), // loop ref → iteration picked in the picture (absent: the latest)
     parent: null, // {id, name, ref} of the workflow that started this one as a sub-workflow
+    inbox: null, // the messages waiting for a PULL_WORKFLOW_MESSAGES task, or {error}
   };
   let timer = null;
   let closeMenu = () => {};
@@ -64,12 +69,13 @@ export function render(root, params) {
   async function load() {
     clearTimeout(timer);
     try {
-      const [wf, signals] = await Promise.all([
+      const [wf, signals, inbox] = await Promise.all([
         api.workflow(id),
         api.signals(id).catch((err) => {
           state.signalsError = err;
           return null;
         }),
+        api.messages(id).catch((err) => ({ error: err })),
       ]);
       // Children and parent are extras: failing to load them must not fail the page.
       const [children, parent] = await Promise.all([
@@ -81,6 +87,7 @@ export function render(root, params) {
       state.children = children;
       state.parent = parent;
       state.signals = signals;
+      state.inbox = inbox;
       if (signals) state.signalsError = null;
       draw();
     } catch (err) {
@@ -138,7 +145,7 @@ export function render(root, params) {
     const focused = document.activeElement && document.activeElement.dataset ? document.activeElement.dataset.testid : null;
     closeMenu();
     clear(body);
-    append(body, [header(wf), messages, why(wf), summary(wf), picture(wf), tasksCard(wf), ioCards(wf), signalsCard(wf), definitionCard(wf)]);
+    append(body, [header(wf), messages, why(wf), summary(wf), picture(wf), tasksCard(wf), ioCards(wf), dataCards(wf), signalsCard(wf), definitionCard(wf)]);
     if (focused && focused.startsWith('diagram-iteration-')) {
       const again = body.querySelector(`[data-testid="${CSS.escape(focused)}"]`);
       if (again) again.focus();
@@ -480,6 +487,10 @@ export function render(root, params) {
     );
   }
 
+  function dataCards(wf) {
+    return h('div', { class: 'io-grid' }, variablesCard(wf, ctx), inboxCard(wf, state.inbox, ctx));
+  }
+
   function signalsCard(wf) {
     const head = h('div', { class: 'card-head' }, h('h2', {}, 'Signal log'), h('span', { class: 'muted small' }, 'Who did what to this execution, when, and the answer they got. Newest first.'));
     if (state.signalsError) return h('section', { class: 'card' }, head, errorBanner(state.signalsError, { title: 'Cannot load the signal log', testid: 'signals-error' }));
@@ -539,6 +550,10 @@ export function render(root, params) {
         return [h('code', {}, p.taskReferenceName), ' → ', p.status, p.output && Object.keys(p.output).length ? [' with ', json(p.output)] : ''];
       case 'update_task':
         return [h('code', {}, refOf(p.taskId)), ' → ', p.status, p.outputData && Object.keys(p.outputData).length ? [' with ', json(p.outputData)] : ''];
+      case 'message':
+        return ['message ', h('code', { title: p.id }, String(p.id || '').slice(0, 8)), p.payload !== undefined ? [' ', json(p.payload)] : ''];
+      case 'update_variables':
+        return json(p.variables);
       case 'signal':
         return [p.status, p.output && Object.keys(p.output).length ? [' with ', json(p.output)] : ''];
       case 'skip_task':
@@ -575,6 +590,8 @@ export function render(root, params) {
         return retryDialog();
       case 'terminate':
         return terminateDialog(wf);
+      case 'signal-sync':
+        return syncSignalDialog(ctx);
       default:
         return null;
     }
@@ -593,6 +610,18 @@ export function render(root, params) {
       load();
       throw err;
     }
+  };
+
+  // What the dialogs in pages/execution/ need of this page.
+  const ctx = {
+    id,
+    refreshing,
+    afterDialog,
+    async showAnswer(answer) {
+      clear(messages);
+      messages.append(noticeBanner(`Signalled: the answer is ${answer.responseType}${answer.signalTimeout ? ' (timed out waiting)' : ''}.`), syncAnswerCard(answer));
+      await load();
+    },
   };
 
   function restartDialog(latest) {

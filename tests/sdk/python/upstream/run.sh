@@ -12,6 +12,11 @@
 # (https://orkes-api-tester.orkesconductor.com/get), and fermata runs HTTP tasks, so without the
 # namespace starting that workflow would send traffic off this machine. In it, the lookup fails
 # at once and nothing leaves. This needs root (or unprivileged user namespaces) and `ip`.
+#
+# The signal-test workflows of test_workflow_execution.py call http://httpbin:8081/api/hello:
+# the namespace also has a mount namespace of its own, where a copy of /etc/hosts mapping
+# `httpbin` to 127.0.0.1 is bind-mounted over /etc/hosts; fermata_upstream.py serves that
+# address (httpbin_peer.py) and lets fermata's HTTP task reach loopback.
 set -euo pipefail
 
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
@@ -39,8 +44,8 @@ if bad:
     sys.exit("upstream/run.sh: vendored files differ from conductor-python v2.0.0: " + ", ".join(bad))
 PY
 
-if ! unshare --net true 2>/dev/null; then
-    echo "upstream/run.sh: cannot create a network namespace (unshare --net); these tests start" >&2
+if ! unshare --net --mount true 2>/dev/null; then
+    echo "upstream/run.sh: cannot create a network and mount namespace (unshare --net --mount); these tests start" >&2
     echo "a workflow whose HTTP tasks call a public URL, so they only run isolated (needs root)" >&2
     exit 2
 fi
@@ -48,5 +53,11 @@ fi
 cd "$here"
 export PYTHONDONTWRITEBYTECODE=1
 export PYTHONPATH="$here${PYTHONPATH:+:$PYTHONPATH}"
-exec unshare --net -- sh -c 'ip link set lo up && exec "$@"' sh \
-    "$python" -m pytest -c "$here/pytest.ini" --rootdir "$here" -q "$@"
+hosts="$(mktemp "${TMPDIR:-/tmp}/fermata-upstream-hosts.XXXXXX")"
+trap 'rm -f "$hosts"' EXIT
+{ cat /etc/hosts; echo; echo "127.0.0.1 httpbin"; } >"$hosts"
+chmod 644 "$hosts"
+status=0
+unshare --net --mount -- sh -c 'mount --bind "$0" /etc/hosts && ip link set lo up && exec "$@"' "$hosts" \
+    "$python" -m pytest -c "$here/pytest.ini" --rootdir "$here" -q "$@" || status=$?
+exit "$status"
