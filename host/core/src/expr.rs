@@ -289,6 +289,22 @@ fn bracketed(expr: &str) -> Option<String> {
     Some(out)
 }
 
+/// Read one JSONPath over a document as Conductor (Jayway) does, outside any workflow: a
+/// leading `$.` optional, an indefinite path yields the list of what it selects, anything
+/// missing or malformed `null` (webhook `matches`).
+pub fn read_path(doc: &Value, expr: &str) -> Value {
+    let expr = expr.trim();
+    let Some(path) = compile(expr) else {
+        return Value::Null;
+    };
+    let nodes = path.query(doc).all();
+    if is_indefinite(expr) {
+        Value::Array(nodes.into_iter().cloned().collect())
+    } else {
+        nodes.first().map_or(Value::Null, |v| (*v).clone())
+    }
+}
+
 fn is_indefinite(expr: &str) -> bool {
     expr.contains('*') || expr.contains("..") || expr.contains("?(") || expr.contains(':')
 }

@@ -51,6 +51,9 @@ impl StoreError {
 
 pub type Result<T> = std::result::Result<T, StoreError>;
 
+/// Deliveries kept per webhook.
+pub const MAX_WEBHOOK_DELIVERIES: i64 = 1000;
+
 /// An execution as loaded, with what is needed to write back only what changed.
 #[derive(Debug, Clone)]
 pub struct Stored {
@@ -202,6 +205,16 @@ pub struct ScheduleFired {
     pub slot: i64,
     pub next: Option<i64>,
     pub execution: fermata_core::schedule::ScheduleExecution,
+}
+
+/// An open WAIT_FOR_WEBHOOK task, as the webhook index keeps it.
+#[derive(Debug, Clone, PartialEq)]
+pub struct WebhookWait {
+    pub task_id: String,
+    pub workflow_id: String,
+    pub workflow_version: i32,
+    /// The task's resolved `matches`.
+    pub matches: fermata_core::model::Json,
 }
 
 /// Who last polled a task type (in a domain) and when (Conductor's `PollData`).
@@ -383,6 +396,37 @@ pub trait Store: Send + Sync + 'static {
         schedule: Option<&str>,
         limit: u32,
     ) -> Result<Vec<fermata_core::schedule::ScheduleExecution>>;
+
+    // ---- incoming webhooks ----
+    /// `create`: fail with [`StoreError::AlreadyExists`] if the id is taken; otherwise fail
+    /// with [`StoreError::NotFound`] if it is not.
+    async fn put_webhook(
+        &self,
+        config: &fermata_core::webhook::WebhookConfig,
+        create: bool,
+    ) -> Result<()>;
+    async fn webhook(&self, id: &str) -> Result<Option<fermata_core::webhook::WebhookConfig>>;
+    async fn webhooks(&self) -> Result<Vec<fermata_core::webhook::WebhookConfig>>;
+    /// The webhook and its deliveries.
+    async fn delete_webhook(&self, id: &str) -> Result<bool>;
+    /// The open WAIT_FOR_WEBHOOK tasks of executions of `workflow_name` (`None` version:
+    /// any), from the index the commits keep.
+    async fn webhook_waits(
+        &self,
+        workflow_name: &str,
+        version: Option<i32>,
+    ) -> Result<Vec<WebhookWait>>;
+    /// Record a delivery, keeping the latest [`MAX_WEBHOOK_DELIVERIES`] of its webhook.
+    async fn add_webhook_delivery(
+        &self,
+        delivery: &fermata_core::webhook::WebhookDelivery,
+    ) -> Result<()>;
+    /// A webhook's deliveries, newest first.
+    async fn webhook_deliveries(
+        &self,
+        webhook_id: &str,
+        limit: u32,
+    ) -> Result<Vec<fermata_core::webhook::WebhookDelivery>>;
 
     // ---- plugins ----
     async fn put_plugin(&self, task_type: &str, wasm: &[u8], sha256: &str, now: i64) -> Result<()>;

@@ -5,6 +5,7 @@
 use crate::{
     Claimed, Commit, DefSummary, EventRow, ExecutionWrite, IdempotencyRecord, InboxOp, OutboxRow,
     PollData, QueueOp, Result, SignalRecord, Store, StoreError, Stored, StoredSchedule, TagOwner,
+    WebhookWait,
 };
 use async_trait::async_trait;
 use fermata_core::model::events::EventHandler;
@@ -400,12 +401,52 @@ async fn write_execution(conn: &mut SqliteConnection, write: ExecutionWrite) -> 
         .bind(task_json)
         .execute(&mut *conn)
         .await?;
+        index_webhook_wait(conn, w, task).await?;
     }
     for gone in previous_tasks.keys().filter(|k| !kept.contains(k.as_str())) {
         sqlx::query("DELETE FROM tasks WHERE id = ?")
             .bind(gone)
             .execute(&mut *conn)
             .await?;
+        sqlx::query("DELETE FROM webhook_waits WHERE task_id = ?")
+            .bind(gone)
+            .execute(&mut *conn)
+            .await?;
+    }
+    Ok(())
+}
+
+/// Keep the webhook index in step with a task just written: a row while an open
+/// WAIT_FOR_WEBHOOK task has something to match, none otherwise.
+async fn index_webhook_wait(conn: &mut SqliteConnection, w: &Workflow, task: &Task) -> Result<()> {
+    use fermata_core::webhook::{WAIT_FOR_WEBHOOK, wait_matches};
+    if task.task_type != WAIT_FOR_WEBHOOK {
+        return Ok(());
+    }
+    let matches = wait_matches(&task.input_data).filter(|_| !task.status.is_terminal());
+    match matches {
+        Some(matches) => {
+            let json = serde_json::to_string(&matches).map_err(corrupt)?;
+            sqlx::query(
+                "INSERT INTO webhook_waits (task_id, workflow_id, workflow_name, workflow_version, matches)
+                 VALUES (?, ?, ?, ?, ?)
+                 ON CONFLICT (task_id) DO UPDATE SET workflow_name = excluded.workflow_name,
+                    workflow_version = excluded.workflow_version, matches = excluded.matches",
+            )
+            .bind(&task.task_id)
+            .bind(&w.workflow_id)
+            .bind(&w.workflow_name)
+            .bind(w.workflow_version)
+            .bind(json)
+            .execute(&mut *conn)
+            .await?;
+        }
+        None => {
+            sqlx::query("DELETE FROM webhook_waits WHERE task_id = ?")
+                .bind(&task.task_id)
+                .execute(&mut *conn)
+                .await?;
+        }
     }
     Ok(())
 }
@@ -713,7 +754,7 @@ impl Store for SqliteStore {
         .bind(id)
         .execute(&mut *tx)
         .await?;
-        for table in ["tasks", "queue", "signals", "inbox"] {
+        for table in ["tasks", "queue", "signals", "inbox", "webhook_waits"] {
             sqlx::query(sqlx::AssertSqlSafe(format!(
                 "DELETE FROM {table} WHERE workflow_id = ?"
             )))
@@ -1025,6 +1066,126 @@ impl Store for SqliteStore {
             body: r.get(3),
             created: r.get(4),
         }))
+    }
+
+    async fn put_webhook(
+        &self,
+        config: &fermata_core::webhook::WebhookConfig,
+        create: bool,
+    ) -> Result<()> {
+        let id = config.id.clone().unwrap_or_default();
+        let json = serde_json::to_string(config).map_err(corrupt)?;
+        let sql = if create {
+            "INSERT OR IGNORE INTO webhooks (id, json) VALUES (?, ?)"
+        } else {
+            "UPDATE webhooks SET json = ?2 WHERE id = ?1"
+        };
+        let done = sqlx::query(sql)
+            .bind(&id)
+            .bind(json)
+            .execute(&self.writer)
+            .await?;
+        match (done.rows_affected(), create) {
+            (0, true) => Err(StoreError::AlreadyExists(format!(
+                "Webhook with id {id} already exists"
+            ))),
+            (0, false) => Err(StoreError::NotFound(format!(
+                "Webhook with id {id} does not exist"
+            ))),
+            _ => Ok(()),
+        }
+    }
+
+    async fn webhook(&self, id: &str) -> Result<Option<fermata_core::webhook::WebhookConfig>> {
+        let row = sqlx::query("SELECT json FROM webhooks WHERE id = ?")
+            .bind(id)
+            .fetch_optional(&self.reader)
+            .await?;
+        row.map(|r| parse(r.get::<&str, _>(0))).transpose()
+    }
+
+    async fn webhooks(&self) -> Result<Vec<fermata_core::webhook::WebhookConfig>> {
+        self.json_rows("SELECT json FROM webhooks ORDER BY id")
+            .await
+    }
+
+    async fn delete_webhook(&self, id: &str) -> Result<bool> {
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("DELETE FROM webhook_deliveries WHERE webhook_id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        let done = sqlx::query("DELETE FROM webhooks WHERE id = ?")
+            .bind(id)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
+        Ok(done.rows_affected() > 0)
+    }
+
+    async fn webhook_waits(
+        &self,
+        workflow_name: &str,
+        version: Option<i32>,
+    ) -> Result<Vec<WebhookWait>> {
+        let rows = sqlx::query(
+            "SELECT task_id, workflow_id, workflow_version, matches FROM webhook_waits
+             WHERE workflow_name = ? AND (? IS NULL OR workflow_version = ?) ORDER BY rowid",
+        )
+        .bind(workflow_name)
+        .bind(version)
+        .bind(version)
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter()
+            .map(|r| {
+                Ok(WebhookWait {
+                    task_id: r.get(0),
+                    workflow_id: r.get(1),
+                    workflow_version: r.get(2),
+                    matches: parse(r.get::<&str, _>(3))?,
+                })
+            })
+            .collect()
+    }
+
+    async fn add_webhook_delivery(
+        &self,
+        delivery: &fermata_core::webhook::WebhookDelivery,
+    ) -> Result<()> {
+        let json = serde_json::to_string(delivery).map_err(corrupt)?;
+        let mut tx = self.writer.begin().await?;
+        sqlx::query("INSERT INTO webhook_deliveries (webhook_id, event_id, json) VALUES (?, ?, ?)")
+            .bind(&delivery.webhook_id)
+            .bind(&delivery.event_id)
+            .bind(json)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query(
+            "DELETE FROM webhook_deliveries WHERE webhook_id = ?1 AND seq <=
+             (SELECT seq FROM webhook_deliveries WHERE webhook_id = ?1 ORDER BY seq DESC LIMIT 1 OFFSET ?2)",
+        )
+        .bind(&delivery.webhook_id)
+        .bind(crate::MAX_WEBHOOK_DELIVERIES)
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        Ok(())
+    }
+
+    async fn webhook_deliveries(
+        &self,
+        webhook_id: &str,
+        limit: u32,
+    ) -> Result<Vec<fermata_core::webhook::WebhookDelivery>> {
+        let rows = sqlx::query(
+            "SELECT json FROM webhook_deliveries WHERE webhook_id = ? ORDER BY seq DESC LIMIT ?",
+        )
+        .bind(webhook_id)
+        .bind(i64::from(limit))
+        .fetch_all(&self.reader)
+        .await?;
+        rows.iter().map(|r| parse(r.get::<&str, _>(0))).collect()
     }
 
     async fn put_plugin(&self, task_type: &str, wasm: &[u8], sha256: &str, now: i64) -> Result<()> {

@@ -28,6 +28,8 @@ pub enum TaskKind {
     Yield,
     /// Takes messages from the workflow's inbox (Conductor's PULL_WORKFLOW_MESSAGES).
     PullMessages,
+    /// Waits until a delivery to an incoming webhook matches it (Orkes' WAIT_FOR_WEBHOOK).
+    WaitForWebhook,
     Lambda,
     Dynamic,
 }
@@ -56,12 +58,13 @@ pub fn kind_of_type(task_type: &str) -> TaskKind {
         "LAMBDA" => TaskKind::Lambda,
         "YIELD" => TaskKind::Yield,
         "PULL_WORKFLOW_MESSAGES" => TaskKind::PullMessages,
+        "WAIT_FOR_WEBHOOK" => TaskKind::WaitForWebhook,
         _ => TaskKind::Plugin,
     }
 }
 
 /// The task types the decider itself implements (besides SIMPLE and plugins).
-pub const OPERATOR_TYPES: [&str; 17] = [
+pub const OPERATOR_TYPES: [&str; 18] = [
     "SWITCH",
     "DECISION",
     "FORK_JOIN",
@@ -79,6 +82,7 @@ pub const OPERATOR_TYPES: [&str; 17] = [
     "LAMBDA",
     "YIELD",
     "PULL_WORKFLOW_MESSAGES",
+    "WAIT_FOR_WEBHOOK",
 ];
 
 impl TaskKind {

@@ -113,6 +113,17 @@ impl<S: Send + Sync, T: DeserializeOwned> FromRequest<S> for OptBody<T> {
     }
 }
 
+/// The raw body as it came (a webhook delivery, whose signature covers the exact bytes),
+/// within the same size limit as every body.
+pub struct Raw(pub Bytes);
+
+impl<S: Send + Sync> FromRequest<S> for Raw {
+    type Rejection = Error;
+    async fn from_request(req: Request, _: &S) -> Result<Self, Error> {
+        bytes(req).await.map(Raw)
+    }
+}
+
 /// The raw body as text (task logs).
 pub struct Text(pub String);
 

@@ -7,6 +7,7 @@ mod plugins;
 mod scheduler;
 mod sync;
 mod tasks;
+mod webhooks;
 mod workflow;
 
 use crate::engine::{Engine, Reply};
@@ -80,6 +81,21 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
             "/metadata/workflow/{name}/{version}",
             delete(m::delete_workflow),
         )
+        .route(
+            "/metadata/webhook",
+            post(webhooks::create).get(webhooks::list),
+        )
+        .route(
+            "/metadata/webhook/{id}",
+            get(webhooks::get)
+                .put(webhooks::update)
+                .delete(webhooks::delete),
+        )
+        .route(
+            "/metadata/webhook/{id}/deliveries",
+            get(webhooks::deliveries),
+        )
+        .route("/webhook/{id}", post(webhooks::receive))
         .route(
             "/metadata/taskdefs",
             post(m::create_task_defs)
@@ -225,6 +241,8 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
     Router::new()
         .nest("/api", api)
         .route("/health", get(health))
+        // Orkes receives webhook deliveries outside `/api`.
+        .route("/webhook/{id}", post(webhooks::receive))
         .merge(crate::ui::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))

@@ -22,12 +22,14 @@ mod route;
 mod scheduler;
 mod start;
 mod timers;
+mod webhooks;
 
 pub use blocking::{Blocked, Until};
 pub use env::{PureRunner, now_ms};
 pub use notify::Notifier;
 pub use ops::{JSON, Op, Rendered, Reply};
 pub use start::NotFoundStyle;
+pub use webhooks::Delivery;
 
 use crate::error::{Error, Result};
 use effects::{Lineage, Wakes, starts_children, wake_of};

@@ -89,6 +89,14 @@ pub enum Op {
         input: Option<Json>,
         task_output: Json,
     },
+    /// A delivery to incoming webhook `webhook_id` matched open WAIT_FOR_WEBHOOK `task_id`:
+    /// completes it with the delivery's body merged into its output.
+    Webhook {
+        webhook_id: String,
+        event_id: String,
+        task_id: String,
+        output: Json,
+    },
 }
 
 impl Op {
@@ -114,6 +122,7 @@ impl Op {
             Op::SendMessage(_) => "message",
             Op::Jump { .. } => "jump",
             Op::Upgrade { .. } => "upgrade",
+            Op::Webhook { .. } => "webhook",
         }
     }
 
@@ -185,6 +194,13 @@ impl Op {
                 task_output,
             } => json!({"name": name, "version": version, "workflowInput": input,
                         "taskOutput": task_output}),
+            Op::Webhook {
+                webhook_id,
+                event_id,
+                task_id,
+                output,
+            } => json!({"webhookId": webhook_id, "eventId": event_id, "taskId": task_id,
+                        "output": output}),
         }
     }
 
@@ -217,6 +233,24 @@ impl Op {
             Op::Jump { reference, input } => Event::Jump { reference, input },
             // The definition is loaded by the engine (`resolve`).
             Op::Upgrade { .. } => Event::Decide,
+            // The index is read outside the execution's lock: the task may have ended since.
+            Op::Webhook {
+                task_id, output, ..
+            } => {
+                let task = wf
+                    .task(&task_id)
+                    .filter(|t| {
+                        !t.status.is_terminal()
+                            && t.task_type == fermata_core::webhook::WAIT_FOR_WEBHOOK
+                    })
+                    .ok_or_else(|| {
+                        Error::conflict(format!(
+                            "Task {task_id} of workflow {} no longer waits for a webhook",
+                            wf.workflow_id
+                        ))
+                    })?;
+                merged_update(task, TaskResultStatus::Completed, output, None)
+            }
             Op::Decide => Event::Decide,
             Op::Poll { task_id, worker_id } => Event::TaskPolled { task_id, worker_id },
             Op::StartSystemTask { task_id, worker_id } => {

@@ -20,6 +20,7 @@ mod start_workflow;
 pub(super) mod sub_workflow;
 mod switch;
 pub(super) mod terminate;
+mod wait_for_webhook;
 
 use super::graph::{Graph, Next};
 use super::instance::{Placement, begin, build, finish, push, task_input};
@@ -117,6 +118,10 @@ pub(super) fn start(wf: &mut Workflow, i: usize, d: &mut Decision) -> Result<boo
         }
         TaskKind::Human | TaskKind::Yield | TaskKind::PullMessages => {
             begin(task, now);
+            Ok(true)
+        }
+        TaskKind::WaitForWebhook => {
+            wait_for_webhook::start(task, now);
             Ok(true)
         }
         TaskKind::Lambda => {
