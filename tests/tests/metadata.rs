@@ -335,3 +335,69 @@ async fn definition_tags_and_poll_data() {
     let all = s.get("/tasks/queue/polldata/all").await.json();
     assert!(all.as_array().unwrap().len() >= 2);
 }
+
+#[tokio::test]
+async fn task_search_filters_sorts_and_pages() {
+    let s = fermata_tests::Server::start().await;
+    s.define(fermata_tests::three_task_def("searched")).await;
+    let a = s.start_workflow("searched", json!({"orderId": 1})).await;
+    let b = s.start_workflow("searched", json!({"orderId": 2})).await;
+    s.complete(&a, "t1_ref", json!({"x": 1})).await;
+    // a: t1 COMPLETED, t2 SCHEDULED; b: t1 SCHEDULED. A worker task's type is its name.
+    let search = |q: &str| format!("/tasks/search?query={}", urlencode(q));
+    let found = s
+        .get(&search("taskType IN (t1, t2, t3) AND status = SCHEDULED"))
+        .await
+        .json();
+    assert_eq!(found["totalHits"], 2, "{found:#}");
+    let hit = &found["results"][0];
+    assert!(hit["taskType"] == "t1" || hit["taskType"] == "t2", "{hit:#}");
+    assert_eq!(hit["workflowType"], "searched");
+    assert!(
+        hit["input"].as_str().unwrap().contains("orderId"),
+        "{hit:#}"
+    );
+
+    let done = s
+        .get(&search(&format!(
+            "workflowId = '{a}' AND status IN (COMPLETED)"
+        )))
+        .await
+        .json();
+    assert_eq!(done["totalHits"], 1);
+    assert_eq!(done["results"][0]["taskDefName"], "t1");
+    assert_eq!(done["results"][0]["output"], r#"{"x":1}"#);
+
+    let v2 = s
+        .get(&format!(
+            "/tasks/search-v2?freeText={b}&size=1&sort=updateTime:ASC"
+        ))
+        .await
+        .json();
+    assert_eq!(v2["totalHits"], 1);
+    assert_eq!(v2["results"][0]["workflowInstanceId"], b.as_str());
+    assert_eq!(v2["results"][0]["referenceTaskName"], "t1_ref");
+
+    let paged = s
+        .get("/tasks/search?query=workflowType%3Dsearched&start=1&size=1&sort=scheduledTime:ASC")
+        .await
+        .json();
+    assert_eq!(paged["totalHits"], 3);
+    assert_eq!(paged["results"].as_array().unwrap().len(), 1);
+
+    for bad in ["status = NOPE", "foo = 1"] {
+        let r = s.get(&search(bad)).await;
+        let message = r.assert_error(400);
+        assert!(!message.is_empty(), "{bad}");
+    }
+    assert_eq!(s.get("/tasks/search?size=5001").await.status, 400);
+}
+
+fn urlencode(s: &str) -> String {
+    s.bytes()
+        .map(|b| match b {
+            b'A'..=b'Z' | b'a'..=b'z' | b'0'..=b'9' | b'-' | b'_' | b'.' => (b as char).to_string(),
+            _ => format!("%{b:02X}"),
+        })
+        .collect()
+}

@@ -7,6 +7,7 @@ pub mod limits;
 pub mod model;
 pub mod schedule;
 pub mod search;
+pub mod task_search;
 pub mod webhook;
 
 pub use decider::{Effect, EngineError, Env, ErrorKind, Event, NewWorkflow, Outcome, apply, start};

@@ -108,20 +108,7 @@ impl WorkflowQuery {
                 .first()
                 .ok_or_else(|| format!("Missing value in '{clause}'"))
         };
-        // Epoch milliseconds, or an ISO-8601 / RFC 3339 time.
-        let time = |v: &String| -> Result<i64, String> {
-            let ms = v
-                .parse::<i64>()
-                .or_else(|_| chrono::DateTime::parse_from_rfc3339(v).map(|t| t.timestamp_millis()))
-                .map_err(|_| format!("'{v}' is not a time: use epoch milliseconds or ISO-8601"))?;
-            if (0..=MAX_EPOCH_MS).contains(&ms) {
-                Ok(ms)
-            } else {
-                Err(format!(
-                    "'{v}' is out of range: times are epoch milliseconds from 0 to {MAX_EPOCH_MS}"
-                ))
-            }
-        };
+        let time = |v: &String| parse_time(v);
         match (field.as_str(), op.as_str()) {
             ("workflowType", "=" | "IN") => self.names.extend(values),
             ("status", "=" | "IN") => {
@@ -151,9 +138,35 @@ impl WorkflowQuery {
     }
 }
 
-fn parse_sort(sort: &str) -> Result<Sort, String> {
+/// Epoch milliseconds, or an ISO-8601 / RFC 3339 time.
+pub(crate) fn parse_time(v: &str) -> Result<i64, String> {
+    let ms = v
+        .parse::<i64>()
+        .or_else(|_| chrono::DateTime::parse_from_rfc3339(v).map(|t| t.timestamp_millis()))
+        .map_err(|_| format!("'{v}' is not a time: use epoch milliseconds or ISO-8601"))?;
+    if (0..=MAX_EPOCH_MS).contains(&ms) {
+        Ok(ms)
+    } else {
+        Err(format!(
+            "'{v}' is out of range: times are epoch milliseconds from 0 to {MAX_EPOCH_MS}"
+        ))
+    }
+}
+
+/// `field:ASC|DESC` as (field, descending).
+pub(crate) fn split_sort(sort: &str) -> Result<(&str, bool), String> {
     let (field, dir) = sort.split_once(':').unwrap_or((sort, "ASC"));
-    let field = match field.trim() {
+    let descending = match dir.trim().to_ascii_uppercase().as_str() {
+        "ASC" => false,
+        "DESC" => true,
+        other => return Err(format!("Unsupported sort order: {other}")),
+    };
+    Ok((field.trim(), descending))
+}
+
+fn parse_sort(sort: &str) -> Result<Sort, String> {
+    let (field, descending) = split_sort(sort)?;
+    let field = match field {
         "startTime" | "createTime" => SortField::StartTime,
         "updateTime" => SortField::UpdateTime,
         "endTime" => SortField::EndTime,
@@ -161,16 +174,11 @@ fn parse_sort(sort: &str) -> Result<Sort, String> {
         "status" => SortField::Status,
         other => return Err(format!("Unsupported sort field: {other}")),
     };
-    let descending = match dir.trim().to_ascii_uppercase().as_str() {
-        "ASC" => false,
-        "DESC" => true,
-        other => return Err(format!("Unsupported sort order: {other}")),
-    };
     Ok(Sort { field, descending })
 }
 
 /// Split on AND outside quotes and parentheses.
-fn split_and(query: &str) -> Vec<String> {
+pub(crate) fn split_and(query: &str) -> Vec<String> {
     let mut out = Vec::new();
     let mut current = String::new();
     let mut quote: Option<char> = None;
@@ -199,7 +207,7 @@ fn split_and(query: &str) -> Vec<String> {
         .collect()
 }
 
-fn parse_clause(clause: &str) -> Result<(String, String, Vec<String>), String> {
+pub(crate) fn parse_clause(clause: &str) -> Result<(String, String, Vec<String>), String> {
     let field_end = clause
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .ok_or_else(|| format!("Cannot parse search clause '{clause}'"))?;

@@ -318,6 +318,11 @@ pub trait Store: Send + Sync + 'static {
     async fn quarantine(&self, id: &str) -> Result<()>;
     async fn task(&self, task_id: &str) -> Result<Option<fermata_core::model::Task>>;
     async fn search(&self, query: &WorkflowQuery) -> Result<(i64, Vec<Workflow>)>;
+    /// Tasks of every execution matching the query: the total and one page.
+    async fn search_tasks(
+        &self,
+        query: &fermata_core::task_search::TaskQuery,
+    ) -> Result<(i64, Vec<fermata_core::model::Task>)>;
     async fn correlated(
         &self,
         name: &str,

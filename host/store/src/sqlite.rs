@@ -22,6 +22,9 @@ use std::sync::Mutex;
 use std::time::{Duration, Instant};
 use tokio::sync::{mpsc, oneshot};
 
+#[path = "sqlite_task_search.rs"]
+mod task_search;
+
 const MAX_BATCH: usize = 128;
 
 type Reply = oneshot::Sender<Result<()>>;
@@ -790,6 +793,13 @@ impl Store for SqliteStore {
             .fetch_optional(&self.reader)
             .await?;
         row.map(|r| parse(r.get::<&str, _>(0))).transpose()
+    }
+
+    async fn search_tasks(
+        &self,
+        q: &fermata_core::task_search::TaskQuery,
+    ) -> Result<(i64, Vec<Task>)> {
+        self.find_tasks(q).await
     }
 
     async fn search(&self, q: &WorkflowQuery) -> Result<(i64, Vec<Workflow>)> {

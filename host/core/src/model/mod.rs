@@ -17,4 +17,4 @@ pub use defs::{
 pub use exec::{InboxMessage, Task, Workflow, strip_iteration};
 pub use requests::*;
 pub use status::{TaskResultStatus, TaskStatus, WorkflowStatus};
-pub use summary::{WorkflowStatusView, WorkflowSummary};
+pub use summary::{TaskSummary, WorkflowStatusView, WorkflowSummary};

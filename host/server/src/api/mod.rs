@@ -172,6 +172,8 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
         .route("/tasks/queue/all", get(t::queue_all))
         .route("/tasks/queue/polldata", get(t::poll_data))
         .route("/tasks/queue/polldata/all", get(t::poll_data_all))
+        .route("/tasks/search", get(t::search))
+        .route("/tasks/search-v2", get(t::search_v2))
         .route("/tasks/{id}", get(t::get))
         .route("/tasks/{id}/log", get(t::logs).post(t::add_log))
         .route("/tasks/{id}/ack", post(t::ack))

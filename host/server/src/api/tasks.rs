@@ -262,3 +262,27 @@ pub async fn poll_data(
 pub async fn poll_data_all(s: State) -> Result<Json<Vec<fermata_store::PollData>>> {
     Ok(Json(s.poll_data(None).await?))
 }
+
+/// `GET /tasks/search`: task summaries across executions, in Conductor's query language.
+pub async fn search(
+    s: State,
+    Q(q): Q<super::workflow::SearchQuery>,
+) -> Result<axum::Json<fermata_core::model::SearchResult<fermata_core::model::TaskSummary>>> {
+    let (total_hits, hits) = s.search_tasks(&q.task_query()?).await?;
+    Ok(axum::Json(fermata_core::model::SearchResult {
+        total_hits,
+        results: hits.iter().map(Into::into).collect(),
+    }))
+}
+
+/// `GET /tasks/search-v2`: the same, whole tasks.
+pub async fn search_v2(
+    s: State,
+    Q(q): Q<super::workflow::SearchQuery>,
+) -> Result<axum::Json<fermata_core::model::SearchResult<fermata_core::model::Task>>> {
+    let (total_hits, results) = s.search_tasks(&q.task_query()?).await?;
+    Ok(axum::Json(fermata_core::model::SearchResult {
+        total_hits,
+        results,
+    }))
+}

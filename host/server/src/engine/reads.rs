@@ -3,10 +3,22 @@
 
 use super::Engine;
 use crate::error::Result;
-use fermata_core::model::Workflow;
+use fermata_core::model::{Task, Workflow};
+use fermata_core::search::WorkflowQuery;
+use fermata_core::task_search::TaskQuery;
 use fermata_store::StoreError;
 
 impl Engine {
+    /// Workflow search: the total and one page.
+    pub async fn search_workflows(&self, query: &WorkflowQuery) -> Result<(i64, Vec<Workflow>)> {
+        Ok(self.store.search(query).await?)
+    }
+
+    /// Task search across executions: the total and one page.
+    pub async fn search_tasks(&self, query: &TaskQuery) -> Result<(i64, Vec<Task>)> {
+        Ok(self.store.search_tasks(query).await?)
+    }
+
     /// The executions of `name` with a correlation id, oldest first.
     pub async fn correlated(
         &self,

@@ -1,0 +1,194 @@
+//! Conductor's task search (`GET /tasks/search`, `/search-v2`): the same query language as
+//! workflow search, over tasks. Clauses: `taskType`, `taskDefName`, `status`, `workflowId`,
+//! `workflowType`, `taskId` with `=` or `IN`; `startTime` (scheduled time) and `updateTime`
+//! with `<`, `<=`, `>`, `>=`. `freeText` matches task id, type, reference and workflow id.
+
+use crate::limits::{MAX_FREE_TEXT_CHARS, MAX_IDS_PER_REQUEST};
+use crate::model::TaskStatus;
+use crate::search::{MAX_SEARCH_SIZE, parse_clause, parse_time, split_and, split_sort};
+
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct TaskQuery {
+    pub task_types: Vec<String>,
+    pub task_def_names: Vec<String>,
+    pub statuses: Vec<TaskStatus>,
+    pub workflow_ids: Vec<String>,
+    pub workflow_types: Vec<String>,
+    pub task_ids: Vec<String>,
+    /// Inclusive bounds on the scheduled time, epoch ms.
+    pub scheduled_from: Option<i64>,
+    pub scheduled_to: Option<i64>,
+    pub update_from: Option<i64>,
+    pub update_to: Option<i64>,
+    pub free_text: Option<String>,
+    pub sort: TaskSort,
+    pub offset: i64,
+    pub limit: i64,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub enum TaskSortField {
+    #[default]
+    ScheduledTime,
+    UpdateTime,
+    TaskType,
+    Status,
+}
+
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct TaskSort {
+    pub field: TaskSortField,
+    pub descending: bool,
+}
+
+impl TaskQuery {
+    /// Build from the REST parameters. Errors are the text of a 400.
+    pub fn parse(
+        query: Option<&str>,
+        free_text: Option<&str>,
+        sort: Option<&str>,
+        start: i64,
+        size: i64,
+    ) -> Result<TaskQuery, String> {
+        if size > MAX_SEARCH_SIZE {
+            return Err(format!(
+                "Cannot return more than {MAX_SEARCH_SIZE} tasks. Please use pagination."
+            ));
+        }
+        if start < 0 || size < 0 {
+            return Err("start and size must not be negative".into());
+        }
+        let mut q = TaskQuery {
+            offset: start,
+            limit: size,
+            sort: TaskSort {
+                field: TaskSortField::ScheduledTime,
+                descending: true,
+            },
+            ..Default::default()
+        };
+        if let Some(text) = free_text
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && *t != "*")
+        {
+            if text.chars().count() > MAX_FREE_TEXT_CHARS {
+                return Err(format!(
+                    "freeText is longer than {MAX_FREE_TEXT_CHARS} characters"
+                ));
+            }
+            q.free_text = Some(text.to_string());
+        }
+        if let Some(sort) = sort.map(str::trim).filter(|s| !s.is_empty()) {
+            let (field, descending) = split_sort(sort)?;
+            let field = match field {
+                "scheduledTime" | "startTime" => TaskSortField::ScheduledTime,
+                "updateTime" => TaskSortField::UpdateTime,
+                "taskType" => TaskSortField::TaskType,
+                "status" => TaskSortField::Status,
+                other => return Err(format!("Unsupported sort field: {other}")),
+            };
+            q.sort = TaskSort { field, descending };
+        }
+        if let Some(query) = query.map(str::trim).filter(|s| !s.is_empty()) {
+            for clause in split_and(query) {
+                q.apply(&clause)?;
+            }
+        }
+        Ok(q)
+    }
+
+    fn listed(&self) -> usize {
+        self.task_types.len()
+            + self.task_def_names.len()
+            + self.statuses.len()
+            + self.workflow_ids.len()
+            + self.workflow_types.len()
+            + self.task_ids.len()
+    }
+
+    fn apply(&mut self, clause: &str) -> Result<(), String> {
+        let (field, op, values) = parse_clause(clause)?;
+        if self.listed() + values.len() > MAX_IDS_PER_REQUEST {
+            return Err(format!(
+                "A search can list at most {MAX_IDS_PER_REQUEST} values"
+            ));
+        }
+        let time = || -> Result<i64, String> {
+            let v = values
+                .first()
+                .ok_or_else(|| format!("Missing value in '{clause}'"))?;
+            parse_time(v)
+        };
+        let after = i64::from(op == ">");
+        let before = i64::from(op == "<");
+        match (field.as_str(), op.as_str()) {
+            ("taskType", "=" | "IN") => self.task_types.extend(values),
+            ("taskDefName", "=" | "IN") => self.task_def_names.extend(values),
+            ("status", "=" | "IN") => {
+                for v in &values {
+                    self.statuses.push(v.parse()?);
+                }
+            }
+            ("workflowId", "=" | "IN") => self.workflow_ids.extend(values),
+            ("workflowType", "=" | "IN") => self.workflow_types.extend(values),
+            ("taskId", "=" | "IN") => self.task_ids.extend(values),
+            ("startTime" | "scheduledTime", ">" | ">=") => {
+                self.scheduled_from = Some(time()? + after)
+            }
+            ("startTime" | "scheduledTime", "<" | "<=") => {
+                self.scheduled_to = Some(time()? - before)
+            }
+            ("updateTime", ">" | ">=") => self.update_from = Some(time()? + after),
+            ("updateTime", "<" | "<=") => self.update_to = Some(time()? - before),
+            _ => {
+                return Err(format!(
+                    "Unsupported search clause '{clause}': use taskType, taskDefName, status, workflowId, workflowType or taskId with = or IN, startTime or updateTime with <, <=, >, >="
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn parses_task_queries() {
+        let q = TaskQuery::parse(
+            Some("taskType IN (HTTP, WAIT) AND status = IN_PROGRESS AND workflowType = 'w 1' AND updateTime > 5"),
+            Some("abc"),
+            Some("updateTime:ASC"),
+            2,
+            3,
+        )
+        .unwrap();
+        assert_eq!(q.task_types, vec!["HTTP", "WAIT"]);
+        assert_eq!(q.statuses, vec![TaskStatus::InProgress]);
+        assert_eq!(q.workflow_types, vec!["w 1"]);
+        assert_eq!(q.update_from, Some(6));
+        assert_eq!(q.free_text.as_deref(), Some("abc"));
+        assert_eq!(
+            q.sort,
+            TaskSort {
+                field: TaskSortField::UpdateTime,
+                descending: false
+            }
+        );
+        assert_eq!((q.offset, q.limit), (2, 3));
+    }
+
+    #[test]
+    fn rejects_what_it_cannot_run() {
+        for bad in ["status = NOPE", "correlationId = x", "taskType ~ 1"] {
+            assert!(
+                TaskQuery::parse(Some(bad), None, None, 0, 1).is_err(),
+                "{bad}"
+            );
+        }
+        assert!(TaskQuery::parse(None, None, Some("bogus"), 0, 1).is_err());
+        assert!(TaskQuery::parse(None, None, None, 0, 5001).is_err());
+        assert!(TaskQuery::parse(None, None, None, -1, 1).is_err());
+    }
+}
