@@ -182,13 +182,15 @@ async fn signals_to_an_unknown_workflow_are_404() {
         ("PUT", "/workflow/nope/skiptask/t1_ref"),
         ("POST", "/tasks/nope/t1_ref/COMPLETED"),
         ("POST", "/tasks/nope/COMPLETED/signal"),
-        ("GET", "/workflow/nope"),
         ("GET", "/workflow/nope/signals"),
     ] {
         let r = s.call(method.parse().unwrap(), path, Some(json!({}))).await;
         let msg = r.assert_error(404);
         assert_eq!(msg, "No such workflow found by id: nope", "{method} {path}");
     }
+    // GET /workflow/{id} says it as Conductor's WorkflowServiceImpl (and Orkes) do.
+    let msg = s.get("/workflow/nope").await.assert_error(404);
+    assert_eq!(msg, "Workflow with id: nope not found.");
 }
 
 #[tokio::test]

@@ -132,12 +132,15 @@ pub async fn list_task_defs(s: State) -> Result<Json<Vec<TaskDef>>> {
     Ok(Json(s.store().task_defs().await?))
 }
 
+/// `GET /metadata/taskdefs/{name}`. An unknown name is 404 "Task {name} not found", as Orkes
+/// answers (conductor-python's `test_orkes_clients.py` checks it; OSS says "No such taskType
+/// found by name").
 pub async fn get_task_def(s: State, Path(name): Path<String>) -> Result<Json<TaskDef>> {
     s.store()
         .task_def(&name)
         .await?
         .map(Json)
-        .ok_or_else(|| Error::not_found(format!("No such taskType found by name: {name}")))
+        .ok_or_else(|| Error::not_found(format!("Task {name} not found")))
 }
 
 pub async fn delete_task_def(s: State, Path(name): Path<String>) -> Result<()> {

@@ -96,10 +96,16 @@ pub struct GetQuery {
     include_tasks: Option<bool>,
 }
 
+/// `GET /workflow/{id}`. An unknown id is 404 with the message of Conductor's
+/// `WorkflowServiceImpl.getExecutionStatus`, which Orkes answers (conductor-python's
+/// `test_orkes_clients.py` checks it), not the "No such workflow found by id" of the other
+/// endpoints.
 pub async fn get(s: State, Path(id): Path<String>, Q(q): Q<GetQuery>) -> Result<Json<Workflow>> {
-    Ok(Json(
-        s.workflow(&id, q.include_tasks.unwrap_or(true)).await?,
-    ))
+    s.store()
+        .workflow(&id, q.include_tasks.unwrap_or(true))
+        .await?
+        .map(Json)
+        .ok_or_else(|| Error::not_found(format!("Workflow with id: {id} not found.")))
 }
 
 #[derive(Deserialize)]
