@@ -351,7 +351,10 @@ async fn task_search_filters_sorts_and_pages() {
         .json();
     assert_eq!(found["totalHits"], 2, "{found:#}");
     let hit = &found["results"][0];
-    assert!(hit["taskType"] == "t1" || hit["taskType"] == "t2", "{hit:#}");
+    assert!(
+        hit["taskType"] == "t1" || hit["taskType"] == "t2",
+        "{hit:#}"
+    );
     assert_eq!(hit["workflowType"], "searched");
     assert!(
         hit["input"].as_str().unwrap().contains("orderId"),

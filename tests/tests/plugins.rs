@@ -509,6 +509,7 @@ async fn a_custom_plugin_registered_at_run_time_runs_and_survives_a_restart() {
             "INLINE",
             "JSON_JQ_TRANSFORM",
             "KAFKA_PUBLISH",
+            "UPDATE_TASK",
             "WAIT"
         ]
     );

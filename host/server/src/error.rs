@@ -1,10 +1,9 @@
-//! The one error type of the host, rendered in Conductor's `ErrorResponse` shape:
-//! `{status, message, instance, retryable, validationErrors?}`.
+//! The one error type of the host: what went wrong, as a kind the engine chooses and the
+//! API alone turns into an HTTP status (`api::errors`), with Conductor's message.
 
 use fermata_core::model::validate::ValidationError;
-use fermata_core::{EngineError, ErrorKind};
+use fermata_core::{EngineError, ErrorKind as DecisionError};
 use fermata_store::StoreError;
-use serde::Serialize;
 use std::sync::OnceLock;
 
 static INSTANCE: OnceLock<String> = OnceLock::new();
@@ -20,53 +19,81 @@ pub fn instance() -> &'static str {
     })
 }
 
-#[derive(Debug, Clone, PartialEq, Serialize)]
-#[serde(rename_all = "camelCase")]
+/// What kind of failure: the caller's request, the target's state, or the server.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+pub enum ErrorKind {
+    /// The request is malformed or breaks a rule.
+    Invalid,
+    /// The request's credentials (a webhook's signature or token) do not hold.
+    Unauthenticated,
+    NotFound,
+    /// The path exists, not for this method.
+    MethodNotAllowed,
+    /// The target's state does not allow it now.
+    Conflict,
+    /// Understood but refused as sent: an idempotency key reused for another request.
+    Unprocessable,
+    /// A body past what the server accepts.
+    TooLarge,
+    /// A request line past what the server accepts.
+    UriTooLong,
+    /// Request headers past what the server accepts.
+    HeadersTooLarge,
+    /// A bound on what a caller may hold or send at once.
+    TooMany,
+    /// The server, or what it depends on, cannot serve this now.
+    Unavailable,
+    /// A failure of the server.
+    Internal,
+}
+
+#[derive(Debug, Clone, PartialEq)]
 pub struct Error {
-    pub status: u16,
+    pub kind: ErrorKind,
     pub message: String,
-    pub instance: String,
+    /// Whether the same request may succeed later.
     pub retryable: bool,
-    #[serde(skip_serializing_if = "Vec::is_empty")]
     pub validation_errors: Vec<ValidationError>,
 }
 
 pub type Result<T> = std::result::Result<T, Error>;
 
 impl Error {
-    pub fn new(status: u16, message: impl Into<String>) -> Error {
+    pub fn new(kind: ErrorKind, message: impl Into<String>) -> Error {
         Error {
-            status,
+            kind,
             message: message.into(),
-            instance: instance().to_string(),
             retryable: false,
             validation_errors: vec![],
         }
     }
     pub fn bad_request(message: impl Into<String>) -> Error {
-        Error::new(400, message)
+        Error::new(ErrorKind::Invalid, message)
     }
     pub fn not_found(message: impl Into<String>) -> Error {
-        Error::new(404, message)
+        Error::new(ErrorKind::NotFound, message)
     }
     pub fn conflict(message: impl Into<String>) -> Error {
-        Error::new(409, message)
+        Error::new(ErrorKind::Conflict, message)
+    }
+    pub fn too_many(message: impl Into<String>) -> Error {
+        Error::new(ErrorKind::TooMany, message)
     }
     pub fn validation(errors: Vec<ValidationError>) -> Error {
         Error {
             validation_errors: errors,
-            ..Error::new(400, "Validation failed, check below errors for detail.")
+            ..Error::bad_request("Validation failed, check below errors for detail.")
         }
     }
     pub fn internal(message: impl Into<String>) -> Error {
         Error {
             retryable: true,
-            ..Error::new(500, message)
+            ..Error::new(ErrorKind::Internal, message)
         }
     }
     /// A failure of the server that repeating the request cannot fix.
     pub fn server(message: impl Into<String>) -> Error {
-        Error::new(500, message)
+        Error::new(ErrorKind::Internal, message)
     }
     /// The execution itself cannot be processed (its stored data cannot be read, or deciding
     /// it fails): a [`Error::persistent`] failure.
@@ -78,32 +105,31 @@ impl Error {
     /// Whether the engine's own loops should stop retrying the execution this came from:
     /// processing it fails the same way every time.
     pub fn persistent(&self) -> bool {
-        self.status >= 500 && !self.retryable
+        self.kind == ErrorKind::Internal && !self.retryable
+    }
+    pub fn is_not_found(&self) -> bool {
+        self.kind == ErrorKind::NotFound
     }
     pub fn workflow_not_found(id: &str) -> Error {
         Error::not_found(format!("No such workflow found by id: {id}"))
-    }
-
-    pub fn to_json(&self) -> Vec<u8> {
-        serde_json::to_vec(self).unwrap_or_default()
     }
 }
 
 impl std::fmt::Display for Error {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        write!(f, "{} {}", self.status, self.message)
+        write!(f, "{:?}: {}", self.kind, self.message)
     }
 }
 
 impl From<EngineError> for Error {
     fn from(e: EngineError) -> Error {
-        let status = match e.kind {
-            ErrorKind::BadRequest => 400,
-            ErrorKind::NotFound => 404,
-            ErrorKind::Conflict => 409,
-            ErrorKind::Full => 429,
+        let kind = match e.kind {
+            DecisionError::BadRequest => ErrorKind::Invalid,
+            DecisionError::NotFound => ErrorKind::NotFound,
+            DecisionError::Conflict => ErrorKind::Conflict,
+            DecisionError::Full => ErrorKind::TooMany,
         };
-        Error::new(status, e.message)
+        Error::new(kind, e.message)
     }
 }
 

@@ -140,7 +140,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
             .with_context(|| format!("opening {}", args.database_url))?,
     );
     let (stop, stopped) = watch::channel(false);
-    let engine = Engine::new(store.clone(), stopped);
+    let engine = Engine::new(store.clone(), Arc::new(api::HttpAnswers), stopped);
 
     let limits = fermata_wasm::Limits {
         memory_bytes: args.plugin_memory_mib.max(1) << 20,

@@ -106,14 +106,13 @@ const SHUTDOWN_GRACE: Duration = Duration::from_secs(30);
 
 /// A 503 in Conductor's shape for a connection that cannot be admitted.
 fn overloaded() -> Vec<u8> {
-    let body = crate::error::Error {
+    let body = crate::api::errors::body(&crate::error::Error {
         retryable: true,
         ..crate::error::Error::new(
-            503,
+            crate::error::ErrorKind::Unavailable,
             "Every connection this server allows is busy; try again in a moment",
         )
-    }
-    .to_json();
+    });
     let mut out = format!(
         "HTTP/1.1 503 Service Unavailable\r\ncontent-type: application/json\r\ncontent-length: {}\r\nretry-after: 1\r\nconnection: close\r\n\r\n",
         body.len()
@@ -242,7 +241,7 @@ fn oversized_head<B>(request: &hyper::Request<B>) -> Option<axum::response::Resp
         .sum();
     (bytes > MAX_HEADER_BYTES).then(|| {
         let mut refused = crate::error::Error::new(
-            431,
+            crate::error::ErrorKind::HeadersTooLarge,
             format!(
                 "The request headers are larger than this server accepts ({} KiB)",
                 MAX_HEADER_BYTES >> 10

@@ -2,62 +2,23 @@
 //! empty, possibly chunked, never trusted for their Content-Type), query strings with
 //! case-insensitive booleans (`True` from Python), and the caller's identity.
 
-use crate::engine::{Call, Reply};
-use crate::error::Error;
+use crate::engine::Call;
+use crate::error::{Error, ErrorKind};
 use axum::body::Bytes;
 use axum::extract::{ConnectInfo, FromRequest, FromRequestParts, Query, Request};
 use axum::http::request::Parts;
-use axum::response::{IntoResponse, Response};
 use serde::de::DeserializeOwned;
 use serde::{Deserialize, Deserializer};
 use std::net::SocketAddr;
 
-impl IntoResponse for Error {
-    fn into_response(self) -> Response {
-        let status = axum::http::StatusCode::from_u16(self.status)
-            .unwrap_or(axum::http::StatusCode::INTERNAL_SERVER_ERROR);
-        let mut response = (
-            status,
-            [("content-type", "application/json")],
-            self.to_json(),
-        )
-            .into_response();
-        // The unread rest of an oversized body makes the connection unusable: say so, or a
-        // keep-alive client sends its next request into it.
-        if self.status == 413 {
-            response
-                .headers_mut()
-                .insert("connection", axum::http::HeaderValue::from_static("close"));
-        }
-        response
-    }
-}
-
-impl IntoResponse for Reply {
-    fn into_response(self) -> Response {
-        let r = self.render();
-        let status =
-            axum::http::StatusCode::from_u16(r.status).unwrap_or(axum::http::StatusCode::OK);
-        match r.content_type {
-            Some(ct) => (status, [("content-type", ct)], r.body).into_response(),
-            None => status.into_response(),
-        }
-    }
-}
-
 async fn bytes(req: Request) -> Result<Bytes, Error> {
     Bytes::from_request(req, &()).await.map_err(|rejection| {
-        let status = rejection.status().as_u16();
-        if status == 413 {
-            Error::new(
-                413,
+        match super::errors::kind_of(rejection.status()) {
+            ErrorKind::TooLarge => Error::new(
+                ErrorKind::TooLarge,
                 "Request body is larger than this server accepts (see --max-body-bytes)",
-            )
-        } else {
-            Error::new(
-                status.max(400),
-                format!("Cannot read the request body: {rejection}"),
-            )
+            ),
+            kind => Error::new(kind, format!("Cannot read the request body: {rejection}")),
         }
     })
 }

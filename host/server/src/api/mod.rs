@@ -1,5 +1,7 @@
 //! The REST API under `/api`, in Conductor's paths, verbs and shapes.
 
+mod answers;
+pub mod errors;
 mod events;
 mod extract;
 mod metadata;
@@ -9,6 +11,8 @@ mod sync;
 mod tasks;
 mod webhooks;
 mod workflow;
+
+pub use answers::HttpAnswers;
 
 use crate::engine::{Engine, Reply};
 use crate::error::Error;
@@ -272,7 +276,7 @@ async fn not_found(method: Method, OriginalUri(uri): OriginalUri) -> Error {
 
 async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Error {
     Error::new(
-        405,
+        crate::error::ErrorKind::MethodNotAllowed,
         format!(
             "Request method '{method}' is not supported for {}",
             uri.path()
@@ -303,7 +307,7 @@ async fn conductor_error_shape(response: axum::response::Response) -> axum::resp
     } else {
         text
     };
-    let mut shaped = Error::new(status.as_u16(), message).into_response();
+    let mut shaped = Error::new(errors::kind_of(status), message).into_response();
     for (name, value) in &parts.headers {
         if name != CONTENT_TYPE && name != CONTENT_LENGTH {
             shaped.headers_mut().insert(name.clone(), value.clone());

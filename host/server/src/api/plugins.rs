@@ -56,10 +56,7 @@ pub async fn put(
         .ok()
         .and_then(|permit| permit.ok())
         .ok_or_else(|| {
-            Error::new(
-                429,
-                "Too many plugin uploads in flight; try again in a moment",
-            )
+            Error::too_many("Too many plugin uploads in flight; try again in a moment")
         })?;
     let limit = declared.unwrap_or(super::MAX_PLUGIN_BYTES);
     let body = axum::body::to_bytes(body, limit).await.map_err(|e| {
@@ -88,7 +85,7 @@ pub async fn put(
 
 fn too_large() -> Error {
     Error::new(
-        413,
+        crate::error::ErrorKind::TooLarge,
         format!("A plugin is at most {} MiB", super::MAX_PLUGIN_BYTES >> 20),
     )
 }

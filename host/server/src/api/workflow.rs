@@ -298,7 +298,7 @@ pub async fn decide(s: State, Path(id): Path<String>) -> Result<Reply> {
     // Conductor answers 200 for unknown ids here.
     match s.internal(&id, Op::Decide).await {
         Ok(_) => Ok(Reply::Ok),
-        Err(e) if e.status == 404 => Ok(Reply::Ok),
+        Err(e) if e.is_not_found() => Ok(Reply::Ok),
         Err(e) => Err(e),
     }
 }

@@ -4,7 +4,7 @@
 //! bounds: how deep sub-workflows nest, and how many executions one commit starts.
 
 use super::env::HostEnv;
-use super::{Engine, SYSTEM_QUEUE_PREFIX};
+use super::{Engine, Reply, SYSTEM_QUEUE_PREFIX};
 use crate::error::{Error, Result};
 use fermata_core::NewWorkflow;
 use fermata_core::decider::{Effect, next_wake};
@@ -81,7 +81,10 @@ impl Engine {
                     }));
                 }
                 Effect::StartWorkflow(new) => {
-                    commit.signals.push(started_by(workflow_id, &new, now));
+                    let answered = self.answers.reply(&Reply::Text(new.workflow_id.clone()));
+                    commit
+                        .signals
+                        .push(started_by(workflow_id, &new, now, answered.status));
                     self.start_child(commit, wakes, *new, env, lineage)?;
                 }
                 // Handled where the execution is written (its wake time).
@@ -99,7 +102,7 @@ impl Engine {
                 }
                 Effect::Send(message) => {
                     let body = serde_json::to_string(&message).map_err(|e| {
-                        Error::new(500, format!("a message could not be written: {e}"))
+                        Error::server(format!("a message could not be written: {e}"))
                     })?;
                     commit.messages.push((message.to, body));
                     wakes.messages = true;
@@ -211,7 +214,8 @@ pub(super) fn wake_of(wf: &Workflow, effects: &[Effect], now: i64) -> Option<i64
 
 /// The first entry of the signal log of an execution another one started (a sub-workflow's
 /// child, a START_WORKFLOW's workflow, a failure workflow).
-pub(super) fn started_by(starter: &str, new: &NewWorkflow, now: i64) -> SignalRecord {
+/// `status`: what a start answers, as the API records it.
+pub(super) fn started_by(starter: &str, new: &NewWorkflow, now: i64, status: u16) -> SignalRecord {
     SignalRecord {
         id: 0,
         workflow_id: new.workflow_id.clone(),
@@ -226,7 +230,7 @@ pub(super) fn started_by(starter: &str, new: &NewWorkflow, now: i64) -> SignalRe
             "parentWorkflowId": new.parent_workflow_id,
             "parentWorkflowTaskId": new.parent_workflow_task_id,
         }),
-        status: 200,
+        status,
         message: None,
         idempotency_key: None,
     }

@@ -14,12 +14,9 @@ use serde_json::Value;
 pub const MAX_LOOKUP_ROUNDS: usize = 64;
 
 pub(super) fn too_many_lookups(what: &str) -> Error {
-    Error::new(
-        500,
-        format!(
-            "deciding {what} needed more than {MAX_LOOKUP_ROUNDS} rounds of definition lookups"
-        ),
-    )
+    Error::server(format!(
+        "deciding {what} needed more than {MAX_LOOKUP_ROUNDS} rounds of definition lookups"
+    ))
 }
 
 impl Engine {

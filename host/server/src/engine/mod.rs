@@ -27,7 +27,7 @@ mod webhooks;
 pub use blocking::{Blocked, Until};
 pub use env::{PureRunner, now_ms};
 pub use notify::Notifier;
-pub use ops::{JSON, Op, Rendered, Reply};
+pub use ops::{Answers, Op, Rendered, Reply};
 pub use start::NotFoundStyle;
 pub use webhooks::Delivery;
 
@@ -75,11 +75,16 @@ pub struct Engine {
     system_types: RwLock<HashSet<String>>,
     pure: RwLock<Option<Arc<dyn PureRunner>>>,
     poll_marks: poll_data::PollMarks,
+    answers: Arc<dyn Answers>,
     shutdown: watch::Receiver<bool>,
 }
 
 impl Engine {
-    pub fn new(store: Arc<dyn Store>, shutdown: watch::Receiver<bool>) -> Arc<Engine> {
+    pub fn new(
+        store: Arc<dyn Store>,
+        answers: Arc<dyn Answers>,
+        shutdown: watch::Receiver<bool>,
+    ) -> Arc<Engine> {
         Arc::new(Engine {
             store,
             executions: Striped::new(1024),
@@ -88,6 +93,7 @@ impl Engine {
             system_types: RwLock::new(HashSet::new()),
             pure: RwLock::new(None),
             poll_marks: Default::default(),
+            answers,
             shutdown,
         })
     }
@@ -144,7 +150,7 @@ impl Engine {
         };
         if first.fingerprint != call.fingerprint {
             return Err(Error::new(
-                422,
+                crate::error::ErrorKind::Unprocessable,
                 format!(
                     "Idempotency-Key '{key}' was first used for '{}', not '{}'",
                     first.fingerprint, call.fingerprint
@@ -238,7 +244,7 @@ impl Engine {
                 commit.delivered.push(*outbox_id);
             }
             if let Some(call) = call.filter(|_| op.recorded()) {
-                let rendered = reply.render();
+                let rendered = self.answers.reply(&reply);
                 commit.signals.push(signal_record(
                     workflow_id,
                     &op,
@@ -274,18 +280,14 @@ impl Engine {
         let Some(call) = call.filter(|_| op.recorded()) else {
             return;
         };
-        let rendered = Rendered {
-            status: error.status,
-            content_type: Some(JSON),
-            body: error.to_json(),
-        };
+        let rendered = self.answers.error(error);
         let commit = Commit {
             signals: vec![signal_record(
                 workflow_id,
                 op,
                 call,
                 now,
-                error.status,
+                rendered.status,
                 Some(error.message.clone()),
             )],
             idempotency: idempotency_record(call, &rendered, now),

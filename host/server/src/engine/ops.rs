@@ -390,36 +390,18 @@ pub enum Reply {
     Replayed(IdempotencyRecord),
 }
 
+/// An answer as the caller got it, encoded by the API ([`Answers`]): what the signal log
+/// and a repeated Idempotency-Key replay.
 pub struct Rendered {
     pub status: u16,
     pub content_type: Option<&'static str>,
     pub body: Vec<u8>,
 }
 
-pub const TEXT: &str = "text/plain;charset=UTF-8";
-pub const JSON: &str = "application/json";
-
-impl Reply {
-    pub fn render(&self) -> Rendered {
-        let (status, content_type, body) = match self {
-            Reply::Ok => (200, None, vec![]),
-            Reply::NoContent | Reply::Task(None) => (204, None, vec![]),
-            Reply::Text(s) => (200, Some(TEXT), s.as_bytes().to_vec()),
-            Reply::Json(v) => (200, Some(JSON), serde_json::to_vec(v).unwrap_or_default()),
-            Reply::Task(Some(t)) => (200, Some(JSON), serde_json::to_vec(t).unwrap_or_default()),
-            Reply::Replayed(r) => {
-                let ct = match r.content_type.as_deref() {
-                    Some(ct) if ct.starts_with("text/") => Some(TEXT),
-                    Some(_) => Some(JSON),
-                    None => None,
-                };
-                (r.status, ct, r.body.clone())
-            }
-        };
-        Rendered {
-            status,
-            content_type,
-            body,
-        }
-    }
+/// How answers are recorded. The engine does not speak HTTP: the API supplies this.
+pub trait Answers: Send + Sync {
+    fn reply(&self, reply: &Reply) -> Rendered;
+    fn error(&self, error: &Error) -> Rendered;
+    /// Whether a recorded answer refused the request.
+    fn refused(&self, first: &IdempotencyRecord) -> bool;
 }

@@ -80,7 +80,7 @@ impl Engine {
         match self.run(&to, op, Some(&call)).await {
             Ok(_) => true,
             // The receiver is gone (removed): nobody is left to tell.
-            Err(e) if e.status == 404 => {
+            Err(e) if e.is_not_found() => {
                 self.drop_message(row.id).await;
                 true
             }

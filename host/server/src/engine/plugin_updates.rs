@@ -49,10 +49,12 @@ impl Engine {
             fingerprint: format!("{} {workflow_id}/{}", caller.task_type, task.task_id),
         };
         match self.signal(&workflow_id, op, &call).await? {
-            Reply::Replayed(first) if first.status >= 300 => Err(Error::conflict(format!(
-                "the update was refused before: {}",
-                String::from_utf8_lossy(&first.body)
-            ))),
+            Reply::Replayed(first) if self.answers.refused(&first) => {
+                Err(Error::conflict(format!(
+                    "the update was refused before: {}",
+                    String::from_utf8_lossy(&first.body)
+                )))
+            }
             _ => Ok(()),
         }
     }

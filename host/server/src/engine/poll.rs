@@ -68,7 +68,7 @@ impl Engine {
                 Ok(Reply::Task(Some(task))) => tasks.push(*task),
                 Ok(_) => {}
                 // The execution vanished (removed): drop its stale queue entry and go on.
-                Err(e) if e.status == 404 => {
+                Err(e) if e.is_not_found() => {
                     self.store
                         .commit(fermata_store::Commit {
                             queue: vec![fermata_store::QueueOp::Remove {

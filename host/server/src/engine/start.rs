@@ -134,7 +134,7 @@ impl Engine {
             break (commit, wakes, added?);
         };
         let reply = Reply::Text(id.clone());
-        let rendered = reply.render();
+        let rendered = self.answers.reply(&reply);
         // Who started an execution is its first signal.
         commit.signals.push(SignalRecord {
             id: 0,

@@ -110,24 +110,25 @@ impl Engine {
             Ok(challenge) => challenge,
             Err(errors) => {
                 let reason = joined(&errors);
-                record.status = 401;
-                record.reason = Some(reason.clone());
-                self.record_delivery(&record).await;
-                return Err(Error::new(
-                    401,
+                let refused = Error::new(
+                    crate::error::ErrorKind::Unauthenticated,
                     format!("Request verification failed for webhookevent '{id}': {reason}"),
-                ));
+                );
+                record.status = self.answers.error(&refused).status;
+                record.reason = Some(reason);
+                self.record_delivery(&record).await;
+                return Err(refused);
             }
         };
         if let Some(problem) = fermata_core::limits::check_raw_json(&d.body) {
-            record.status = 400;
-            record.reason = Some(problem.clone());
+            let refused = Error::bad_request(format!("Invalid JSON body: {problem}"));
+            record.status = self.answers.error(&refused).status;
+            record.reason = Some(problem);
             self.record_delivery(&record).await;
-            return Err(Error::bad_request(format!("Invalid JSON body: {problem}")));
+            return Err(refused);
         }
         let payload = webhook::payload(&d.body);
         record.outcome = "ACCEPTED".into();
-        record.status = 200;
         record.payload = recorded_payload(&payload);
         if !config.url_verified {
             config.url_verified = true;
@@ -137,8 +138,10 @@ impl Engine {
         }
         if let Some(challenge) = challenge {
             record.reason = Some("URL verification challenge answered".into());
+            let reply = Reply::Text(challenge);
+            record.status = self.answers.reply(&reply).status;
             self.record_delivery(&record).await;
-            return Ok(Reply::Text(challenge));
+            return Ok(reply);
         }
         let mut doc = payload.clone();
         doc.extend(d.query);
@@ -193,8 +196,10 @@ impl Engine {
             }
         }
         record.matched = !record.workflow_ids.is_empty();
+        let reply = Reply::Text(record.event_id.clone());
+        record.status = self.answers.reply(&reply).status;
         self.record_delivery(&record).await;
-        Ok(Reply::Text(record.event_id))
+        Ok(reply)
     }
 
     async fn record_delivery(&self, record: &WebhookDelivery) {

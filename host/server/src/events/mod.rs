@@ -134,7 +134,12 @@ impl Events {
         }
         let consumer = kafka::Listener::open(&brokers, topic, self.store.clone())
             .await
-            .map_err(|e| Error::new(503, format!("cannot listen on Kafka topic {topic}: {e}")))?;
+            .map_err(|e| {
+                Error::new(
+                    crate::error::ErrorKind::Unavailable,
+                    format!("cannot listen on Kafka topic {topic}: {e}"),
+                )
+            })?;
         let this = self.clone();
         let handle = tokio::spawn(async move { consumer.run(this).await });
         self.listeners

@@ -54,7 +54,10 @@ fn bare_error(buf: &[u8]) -> Option<Vec<u8>> {
     if !one_head || !head.to_ascii_lowercase().contains("content-length: 0\r\n") {
         return None;
     }
-    let body = Error::new(status, message).to_json();
+    let kind = crate::api::errors::kind_of(
+        axum::http::StatusCode::from_u16(status).unwrap_or(axum::http::StatusCode::BAD_REQUEST),
+    );
+    let body = crate::api::errors::body(&Error::new(kind, message));
     let reason = head.lines().next()?.get(13..).unwrap_or_default();
     let mut out = format!(
         "HTTP/1.1 {status} {reason}\r\ncontent-type: application/json\r\ncontent-length: {}\r\nconnection: close\r\n\r\n",
