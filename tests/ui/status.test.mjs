@@ -24,6 +24,7 @@ function text(parts) {
       if (p.time !== undefined) return `@${new Date(p.time).toISOString().slice(11, 19)}`;
       if (p.task !== undefined) return p.workflowId ? `[update ${p.task} in ${p.workflowId}]` : `[update ${p.task}]`;
       if (p.workflow !== undefined) return `<${p.text}>`;
+      if (p.href !== undefined) return `[${p.text}](${p.href})`;
       if (p.duration !== undefined) return `${p.prefix || ''}${p.duration}ms`;
       return '';
     })
@@ -64,6 +65,29 @@ test('a timed WAIT task says until when', () => {
     tasks: [task({ taskType: 'WAIT', referenceTaskName: 'cool_off', status: 'IN_PROGRESS', startTime: T0, waitTimeout: T0 + 3600e3, workflowTask: { type: 'WAIT' } })],
   };
   assert.match(explain(wf).text[0], /^WAIT task `cool_off` waits until @11:42:00 \(since @10:42:00\); a signal completes it earlier\./);
+});
+
+test('a WAIT_FOR_WEBHOOK task says which delivery it waits for', () => {
+  const hook = (inputData) =>
+    task({ taskType: 'WAIT_FOR_WEBHOOK', referenceTaskName: 'paid', status: 'IN_PROGRESS', startTime: T0, inputData, workflowTask: { type: 'WAIT_FOR_WEBHOOK' } });
+  const wf = { status: 'RUNNING', workflowName: 'orders', tasks: [hook({ matches: { '$.orderId': 42, "$['event']['type']": 'paid' } })] };
+  assert.deepEqual(explain(wf), {
+    kind: 'waiting',
+    title: 'Why it is waiting',
+    text: [
+      'WAIT_FOR_WEBHOOK task `paid` waits for a webhook delivery matching `$.orderId` = `42` and `$[\'event\'][\'type\']` = `"paid"` (sent to a [webhook](/ui/webhooks) whose receiver workflows include `orders`) since @10:42:00. [update paid]',
+    ],
+  });
+  // Without `matches` the whole input is matched (the JS SDK spreads them there); many are cut short.
+  const many = { status: 'RUNNING', workflowName: 'orders', tasks: [hook({ '$.a': 1, '$.b': 2, '$.c': 3, '$.d': 4, '$.e': 5, '$.f': 6 })] };
+  assert.match(explain(many).text[0], /matching `\$\.a` = `1`, `\$\.b` = `2`, `\$\.c` = `3`, `\$\.d` = `4` and 2 more \(sent/);
+  // Inside a child, the child's workflow is the receiver.
+  const child = { workflowId: 'c1', workflowName: 'payments', status: 'RUNNING', tasks: [hook({ matches: { '$.x': 'y' } })] };
+  const sub = task({ taskType: 'SUB_WORKFLOW', referenceTaskName: 'pay', status: 'IN_PROGRESS', startTime: T0, subWorkflowId: 'c1', workflowTask: { type: 'SUB_WORKFLOW' } });
+  assert.match(
+    explain({ status: 'RUNNING', workflowName: 'orders', tasks: [sub] }, [], new Map([['c1', child]])).text[0],
+    /^SUB_WORKFLOW task `pay` waits for its child workflow <payments> \(running\): WAIT_FOR_WEBHOOK task `paid` waits for a webhook delivery matching `\$\.x` = `"y"` \(sent to a \[webhook\]\(\/ui\/webhooks\) whose receiver workflows include `payments`\)/,
+  );
 });
 
 test('asyncComplete system tasks and plugin types wait to be completed from outside', () => {

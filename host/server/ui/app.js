@@ -11,6 +11,8 @@ import * as definitions from './pages/definitions.js';
 import * as definition from './pages/definition.js';
 import * as schedules from './pages/schedules.js';
 import * as schedule from './pages/schedule.js';
+import * as webhooks from './pages/webhooks.js';
+import * as webhook from './pages/webhook.js';
 
 const routes = [
   { pattern: /^\/ui\/?$/, page: executions, nav: 'executions' },
@@ -21,6 +23,8 @@ const routes = [
   { pattern: /^\/ui\/definitions\/([^/]+)\/?$/, page: definition, nav: 'definitions', params: ['name'] },
   { pattern: /^\/ui\/schedules\/?$/, page: schedules, nav: 'schedules' },
   { pattern: /^\/ui\/schedules\/([^/]+)\/?$/, page: schedule, nav: 'schedules', params: ['name'] },
+  { pattern: /^\/ui\/webhooks\/?$/, page: webhooks, nav: 'webhooks' },
+  { pattern: /^\/ui\/webhooks\/([^/]+)\/?$/, page: webhook, nav: 'webhooks', params: ['id'] },
 ];
 
 const root = document.getElementById('app');

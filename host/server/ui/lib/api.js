@@ -135,6 +135,14 @@ export const api = {
   // epoch ms, computed in UTC by the server; a cron it cannot parse is a 400 with the reason
   nextRuns: (cronExpression, limit = 5) => request('GET', '/scheduler/nextFewSchedules', { query: { cronExpression, limit } }),
 
+  // incoming webhooks: configs come back with secretValue masked ("***")
+  webhooks: () => request('GET', '/metadata/webhook'),
+  webhook: (id) => request('GET', `/metadata/webhook/${enc(id)}`),
+  createWebhook: (config) => request('POST', '/metadata/webhook', { body: config }),
+  deleteWebhook: (id) => request('DELETE', `/metadata/webhook/${enc(id)}`),
+  // newest first: [{eventId, timeStamp, outcome, status, reason, matched, taskIds, workflowIds, startedWorkflowIds, errors, payload}]
+  webhookDeliveries: (id, limit = 50) => request('GET', `/metadata/webhook/${enc(id)}/deliveries`, { query: { limit } }),
+
   // definitions
   definitions: () => request('GET', '/metadata/workflow'),
   definition: (name, version) =>

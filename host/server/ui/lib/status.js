@@ -1,6 +1,6 @@
 // What statuses mean: which are terminal, which actions a workflow's status allows, and why
 // an execution waits, in words. Written from task type, status and fields only, so it holds
-// for worker (SIMPLE) tasks, system tasks (WAIT, HUMAN, HTTP, EVENT, KAFKA_PUBLISH), plugin
+// for worker (SIMPLE) tasks, system tasks (WAIT, WAIT_FOR_WEBHOOK, HUMAN, HTTP, EVENT, KAFKA_PUBLISH), plugin
 // task types and operators (JOIN, DO_WHILE, SUB_WORKFLOW: the waiting task inside the child).
 // No imports and no fetching: the page hands in the child workflows it loaded.
 
@@ -121,7 +121,7 @@ const MAX_DEPTH = 6;
 /**
  * Why the execution is where it is, as sentences. Each sentence is a list of parts: strings,
  * {code: text} (a name), {time: epochMs} (a moment), {workflow: id, text} (a link to another
- * execution), or {task: ref, workflowId?} (a task a person can complete from the Update task
+ * execution), {href, text} (a link to another page of the UI), or {task: ref, workflowId?} (a task a person can complete from the Update task
  * panel, in this execution or in the child `workflowId`; rendered as a button by the page).
  * `children`: Map id → child workflow with its tasks; a waiting SUB_WORKFLOW task is explained
  * by what waits inside its child, recursively, as far as the map reaches.
@@ -145,7 +145,7 @@ export function explain(wf, signals, children = new Map(), depth = 0) {
     }
   }
   const live = tasks.filter((t) => !isTerminalTask(t.status) && !t.retried);
-  const ctx = { tasks, children, depth };
+  const ctx = { tasks, children, depth, workflowName: wf.workflowName };
   for (const task of live) {
     for (const s of explainTask(task, ctx)) {
       if (s.waiting && kind === 'running') kind = 'waiting';
@@ -169,7 +169,7 @@ function explainTask(task, ctx) {
     // The loop's body tasks have sentences of their own; the loop itself waits for nobody.
     return [{ waiting: false, parts: ['DO_WHILE task ', { code: task.referenceTaskName }, ` is in iteration ${n}; its condition is checked when the iteration's tasks are done.`] }];
   }
-  return [explainPlain(task, kind)];
+  return [explainPlain(task, kind, ctx)];
 }
 
 const sinceOf = (task) => (task.status === 'IN_PROGRESS' ? task.startTime || task.scheduledTime : task.scheduledTime || task.startTime);
@@ -222,7 +222,7 @@ function explainJoin(task, kind, ctx) {
   return { waiting: false, parts: [`${kind} task `, { code: ref }, ' waits for ', ...list, ' to finish.'] };
 }
 
-function explainPlain(task, kind) {
+function explainPlain(task, kind, ctx = {}) {
   const ref = task.referenceTaskName;
   const since = sinceOf(task);
   const callbackAt =
@@ -238,6 +238,13 @@ function explainPlain(task, kind) {
       };
     }
     return { waiting: true, parts: [...name('WAIT'), ' waits for a signal since ', { time: since }, '. ', { task: ref }] };
+  }
+  if (kind === 'WAIT_FOR_WEBHOOK' && task.status === 'IN_PROGRESS') {
+    const receiver = ctx.workflowName ? [' (sent to a ', { href: '/ui/webhooks', text: 'webhook' }, ' whose receiver workflows include ', { code: ctx.workflowName }, ')'] : [];
+    return {
+      waiting: true,
+      parts: [...name(kind), ' waits for a webhook delivery matching ', ...matchParts(webhookMatches(task.inputData)), ...receiver, ' since ', { time: since }, '. ', { task: ref }],
+    };
   }
   if (kind === 'HUMAN' && task.status === 'IN_PROGRESS') {
     return { waiting: true, parts: [...name('HUMAN'), ' waits for a person to complete it since ', { time: since }, '. ', { task: ref }] };
@@ -269,6 +276,33 @@ function explainPlain(task, kind) {
   }
   const check = callbackAt ? [' It is checked again at ', { time: callbackAt }, '.'] : [];
   return { waiting: true, parts: [...name(kind), ' is in progress since ', { time: since }, '.', ...check, ' ', { task: ref }] };
+}
+
+/** A WAIT_FOR_WEBHOOK task's matches (JSONPath → value) as the server reads them from its
+ * resolved input: `matches`, or the whole input when it has none. */
+export function webhookMatches(input) {
+  const data = input || {};
+  if (Object.prototype.hasOwnProperty.call(data, 'matches')) {
+    const m = data.matches;
+    return m && typeof m === 'object' && !Array.isArray(m) ? m : {};
+  }
+  return data;
+}
+
+const SHOWN_MATCHES = 4;
+
+/** `$.a` = `1` and `$.b` = `"x"` (values as JSON), the first few of them. */
+function matchParts(matches) {
+  const entries = Object.entries(matches);
+  if (!entries.length) return ['anything'];
+  const shown = entries.slice(0, SHOWN_MATCHES).flatMap(([path, value], i) => [
+    i === 0 ? '' : i === entries.length - 1 ? ' and ' : ', ',
+    { code: path },
+    ' = ',
+    { code: JSON.stringify(value) ?? 'null' },
+  ]);
+  const more = entries.length - SHOWN_MATCHES;
+  return more > 0 ? [...shown, ` and ${more} more`] : shown;
 }
 
 function explainEnd(wf, signals) {
@@ -312,4 +346,5 @@ export const OP_LABELS = {
   message: 'Send message',
   update_variables: 'Update variables',
   start: 'Start',
+  webhook: 'Webhook delivery',
 };

@@ -265,6 +265,7 @@ export function render(root, params) {
       if (p.workflow !== undefined) {
         return h('a', { href: `/ui/executions/${encodeURIComponent(p.workflow)}`, 'data-testid': `why-workflow-${p.workflow}` }, p.text || p.workflow);
       }
+      if (p.href !== undefined) return h('a', { href: p.href }, p.text || p.href);
       if (p.task !== undefined) {
         // A task of a child execution is updated in that child.
         const owner = p.workflowId ? state.children.get(p.workflowId) : wf;
@@ -558,6 +559,16 @@ export function render(root, params) {
         return [p.status, p.output && Object.keys(p.output).length ? [' with ', json(p.output)] : ''];
       case 'skip_task':
         return ['skip ', h('code', {}, p.taskReferenceName)];
+      case 'webhook':
+        return [
+          'delivery ',
+          h('code', { title: p.eventId }, String(p.eventId || '').slice(0, 8)),
+          ' to webhook ',
+          h('a', { href: `/ui/webhooks/${encodeURIComponent(p.webhookId || '')}`, 'data-testid': 'signal-webhook-link' }, p.webhookId),
+          ' completed ',
+          h('code', {}, refOf(p.taskId)),
+          p.output && Object.keys(p.output).length ? [' with ', json(p.output)] : '',
+        ];
       default:
         return Object.keys(p).length ? json(p) : '';
     }
