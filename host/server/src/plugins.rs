@@ -325,10 +325,13 @@ impl Plugins {
 
     async fn run_one(&self, workflow_id: &str, task_id: &str) {
         let worker = Some(crate::error::instance().to_string());
-        let start = Op::StartSystemTask {
-            task_id: task_id.to_string(),
-            worker_id: worker,
-        };
+        let start = Op::new(
+            fermata_core::Event::SystemTaskStarted {
+                task_id: task_id.to_string(),
+                worker_id: worker,
+            },
+            crate::engine::Answer::Task,
+        );
         let task = match self.engine.internal(workflow_id, start).await {
             Ok(Reply::Task(Some(task))) => task,
             Ok(_) => return,
@@ -371,12 +374,7 @@ impl Plugins {
                 vec![],
             ),
         };
-        let finished = Op::PluginFinished {
-            task_id: task.task_id.clone(),
-            token: task.poll_count,
-            outcome,
-            events,
-        };
+        let finished = Op::plugin_finished(task.task_id.clone(), task.poll_count, outcome, events);
         if let Err(e) = self.engine.internal(workflow_id, finished).await {
             tracing::warn!(workflow = %workflow_id, task = %task_id, error = %e, "could not record a plugin's outcome");
         }

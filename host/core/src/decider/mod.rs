@@ -13,6 +13,7 @@ mod kind;
 mod kinds;
 mod messages;
 mod moves;
+mod named_updates;
 mod rerun;
 mod retry;
 mod signals;
@@ -24,7 +25,7 @@ mod tests;
 
 use crate::model::{
     InboxMessage, Json, RerunWorkflowRequest, SkipTaskRequest, Task, TaskDef, TaskExecLog,
-    TaskResultStatus, Workflow, WorkflowDef,
+    TaskResult, TaskResultStatus, Workflow, WorkflowDef,
 };
 use std::collections::BTreeMap;
 use std::fmt;
@@ -96,6 +97,52 @@ pub struct TaskUpdate {
     pub extend_lease: bool,
 }
 
+impl TaskUpdate {
+    /// A `TaskResult` as `POST /tasks` sends it: its output replaces the task's.
+    pub fn replacing(r: TaskResult) -> Result<TaskUpdate, EngineError> {
+        let status = r
+            .status
+            .ok_or_else(|| EngineError::bad_request("TaskResult status cannot be null"))?;
+        if let Some(m) =
+            crate::limits::check_seconds("callbackAfterSeconds", r.callback_after_seconds)
+        {
+            return Err(EngineError::bad_request(m));
+        }
+        Ok(TaskUpdate {
+            task_id: r.task_id,
+            status,
+            output: OutputChange::Replace(r.output_data),
+            reason_for_incompletion: r.reason_for_incompletion,
+            worker_id: r.worker_id,
+            callback_after_seconds: r.callback_after_seconds,
+            logs: r.logs,
+            extend_lease: r.extend_lease,
+        })
+    }
+}
+
+/// An update of the open task with this reference name (the current `ref__N` of a loop),
+/// merged over its output: `POST /tasks/{wf}/{ref}/{status}`, UPDATE_TASK with mergeOutput.
+#[derive(Debug, Clone, PartialEq)]
+pub struct RefUpdate {
+    pub reference: String,
+    pub status: TaskResultStatus,
+    pub output: Json,
+    pub worker_id: Option<String>,
+}
+
+/// The `/signal` endpoints: the first open WAIT or YIELD, its output merged.
+#[derive(Debug, Clone, PartialEq)]
+pub struct SignalUpdate {
+    pub status: TaskResultStatus,
+    pub output: Json,
+    /// Refuse (not found) when nothing waits, as the synchronous signal does; otherwise the
+    /// signal is accepted and changes nothing, as Conductor's asynchronous one.
+    pub required: bool,
+}
+
+/// One thing that happens to an execution. A signal is one variant here, its handler in
+/// [`apply`], and its name and parameters for the signal log below.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Event {
     /// Re-evaluate: the sweeper, a due timer, `PUT /workflow/decide/{id}`.
@@ -105,6 +152,16 @@ pub enum Event {
         worker_id: Option<String>,
     },
     TaskUpdated(TaskUpdate),
+    UpdateTaskByRef(RefUpdate),
+    Signal(SignalUpdate),
+    /// A delivery to incoming webhook `webhook_id` matched open WAIT_FOR_WEBHOOK `task_id`:
+    /// it completes with the delivery's body merged into its output.
+    WebhookDelivered {
+        webhook_id: String,
+        event_id: String,
+        task_id: String,
+        output: Json,
+    },
     /// The host begins running a system task's plugin (also again after a crash).
     SystemTaskStarted {
         task_id: String,
@@ -119,10 +176,9 @@ pub enum Event {
     },
     Pause,
     Resume,
-    /// `latest`: the latest definition (task definitions embedded) when
-    /// `useLatestDefinitions=true`.
+    /// With `use_latest_definitions`, under the latest version of its definition.
     Restart {
-        latest: Option<Box<WorkflowDef>>,
+        use_latest_definitions: bool,
     },
     Rerun(RerunWorkflowRequest),
     Retry {
@@ -138,7 +194,10 @@ pub enum Event {
     },
     ResetCallbacks,
     /// A message from another execution (a parent or a child).
-    Deliver(MessageBody),
+    Deliver {
+        from: String,
+        body: MessageBody,
+    },
     /// Merge into the workflow's variables (Orkes' `POST /workflow/{id}/variables`, the
     /// event action `update_workflow_variables`).
     UpdateVariables(VariablesUpdate),
@@ -159,6 +218,9 @@ impl Event {
             Event::Decide => "decide",
             Event::TaskPolled { .. } => "poll",
             Event::TaskUpdated(_) => "update_task",
+            Event::UpdateTaskByRef(_) => "update_task_by_ref",
+            Event::Signal(_) => "signal",
+            Event::WebhookDelivered { .. } => "webhook",
             Event::SystemTaskStarted { .. } => "system_task_started",
             Event::PluginFinished { .. } => "plugin_finished",
             Event::Pause => "pause",
@@ -169,11 +231,79 @@ impl Event {
             Event::Terminate { .. } => "terminate",
             Event::SkipTask { .. } => "skip_task",
             Event::ResetCallbacks => "reset_callbacks",
-            Event::Deliver(body) => body.name(),
+            Event::Deliver { body, .. } => body.name(),
             Event::UpdateVariables(_) => "update_variables",
             Event::MessageArrived(_) => "message",
             Event::Jump { .. } => "jump",
             Event::Upgrade(_) => "upgrade",
+        }
+    }
+
+    /// Signals are recorded in the execution's signal log; the engine's own decisions, a
+    /// worker's poll and a plugin's progress are not.
+    pub fn is_signal(&self) -> bool {
+        !matches!(
+            self,
+            Event::Decide
+                | Event::TaskPolled { .. }
+                | Event::SystemTaskStarted { .. }
+                | Event::PluginFinished { .. }
+        )
+    }
+
+    /// The parameters as the signal log shows them.
+    pub fn params(&self) -> serde_json::Value {
+        use serde_json::json;
+        match self {
+            Event::Decide | Event::Pause | Event::Resume | Event::ResetCallbacks => json!({}),
+            Event::TaskPolled { task_id, worker_id }
+            | Event::SystemTaskStarted { task_id, worker_id } => {
+                json!({"taskId": task_id, "workerId": worker_id})
+            }
+            Event::PluginFinished { task_id, .. } => json!({"taskId": task_id}),
+            Event::TaskUpdated(u) => {
+                let output = match &u.output {
+                    OutputChange::Replace(o) | OutputChange::Merge(o) => o,
+                };
+                json!({"taskId": u.task_id, "status": u.status, "outputData": output,
+                       "reasonForIncompletion": u.reason_for_incompletion, "workerId": u.worker_id})
+            }
+            Event::UpdateTaskByRef(u) => json!({"taskReferenceName": u.reference,
+                "status": u.status, "output": u.output, "workerId": u.worker_id}),
+            Event::Signal(s) => json!({"status": s.status, "output": s.output}),
+            Event::WebhookDelivered {
+                webhook_id,
+                event_id,
+                task_id,
+                output,
+            } => json!({"webhookId": webhook_id, "eventId": event_id, "taskId": task_id,
+                        "output": output}),
+            Event::Restart {
+                use_latest_definitions,
+            } => json!({"useLatestDefinitions": use_latest_definitions}),
+            Event::Rerun(r) => serde_json::to_value(r).unwrap_or_default(),
+            Event::Retry {
+                resume_subworkflow_tasks,
+            } => json!({"resumeSubworkflowTasks": resume_subworkflow_tasks}),
+            Event::Terminate {
+                reason,
+                trigger_failure_workflow,
+            } => json!({"reason": reason, "triggerFailureWorkflow": trigger_failure_workflow}),
+            Event::SkipTask { reference, request } => {
+                json!({"taskReferenceName": reference, "request": request})
+            }
+            Event::Deliver { from, body } => json!({"from": from, "message": body}),
+            Event::UpdateVariables(update) => {
+                json!({"variables": update.values, "appendArray": update.append_arrays})
+            }
+            Event::MessageArrived(message) => {
+                json!({"id": message.id, "payload": message.payload})
+            }
+            Event::Jump { reference, input } => {
+                json!({"taskReferenceName": reference, "input": input})
+            }
+            Event::Upgrade(u) => json!({"name": u.name, "version": u.version,
+                "workflowInput": u.input, "taskOutput": u.task_output}),
         }
     }
 }
@@ -322,6 +452,11 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
             tasks::poll(wf, &task_id, worker_id, env, &mut out)
         }
         Event::TaskUpdated(update) => tasks::update(wf, update, env, &mut out),
+        Event::UpdateTaskByRef(update) => named_updates::update_by_ref(wf, update, env, &mut out),
+        Event::Signal(signal) => named_updates::signal(wf, signal, env, &mut out),
+        Event::WebhookDelivered {
+            task_id, output, ..
+        } => named_updates::webhook_delivered(wf, &task_id, output, env, &mut out),
         Event::SystemTaskStarted { task_id, worker_id } => {
             tasks::system_started(wf, &task_id, worker_id, env, &mut out);
             Ok(())
@@ -337,12 +472,14 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
 
         Event::Pause => signals::pause(wf),
         Event::Resume => signals::resume(wf, env, &mut out.effects),
-        Event::Restart { latest } => signals::restart(wf, latest, env, &mut out.effects),
+        Event::Restart {
+            use_latest_definitions,
+        } => signals::restart(wf, use_latest_definitions, env, &mut out.effects),
         Event::Rerun(request) => rerun::rerun(wf, request, env, &mut out.effects),
         Event::Retry {
             resume_subworkflow_tasks: _,
         } => signals::retry(wf, env, &mut out.effects),
-        Event::Deliver(body) => {
+        Event::Deliver { body, .. } => {
             signals::deliver(wf, body, env, &mut out.effects);
             Ok(())
         }

@@ -96,7 +96,12 @@ pub(super) fn jump(
 /// What an upgrade moves the workflow to.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Upgrade {
-    pub definition: Box<WorkflowDef>,
+    pub name: String,
+    /// `None`: the latest.
+    pub version: Option<i32>,
+    /// The definition named, with its task definitions and its sub-workflow versions
+    /// pinned: filled in by the host, which knows what is registered, before deciding.
+    pub definition: Option<Box<WorkflowDef>>,
     /// Replaces the workflow's input when given.
     pub input: Option<Json>,
     /// Output for the tasks the new definition has before where the workflow stands.
@@ -112,8 +117,16 @@ pub(super) fn upgrade(
     env: &mut dyn Env,
     fx: &mut Vec<Effect>,
 ) -> Result<(), EngineError> {
+    // The definition is checked first: a missing one is the caller's mistake whatever
+    // state the workflow is in.
+    let Some(def) = upgrade.definition.map(|d| *d) else {
+        return Err(EngineError::not_found(format!(
+            "No such workflow defined. name={}, version={}",
+            upgrade.name,
+            upgrade.version.map_or("null".into(), |v| v.to_string())
+        )));
+    };
     must_run(wf, "upgraded")?;
-    let def = *upgrade.definition;
     wf.workflow_name = def.name.clone();
     wf.workflow_version = def.version;
     if let Some(input) = upgrade.input {

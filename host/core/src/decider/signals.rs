@@ -12,7 +12,7 @@ use super::kinds::{self, Decision};
 use super::messages::MessageBody;
 use super::retry::new_attempt;
 use super::{Effect, EngineError, Env};
-use crate::model::{SkipTaskRequest, Task, TaskStatus, Workflow, WorkflowDef, WorkflowStatus};
+use crate::model::{SkipTaskRequest, Task, TaskStatus, Workflow, WorkflowStatus};
 use std::collections::BTreeMap;
 
 fn not_terminal(wf: &Workflow, action: &str) -> EngineError {
@@ -83,17 +83,23 @@ pub(super) fn abandon(workflow_id: &str, task: &Task, fx: &mut Vec<Effect>) {
 
 pub(super) fn restart(
     wf: &mut Workflow,
-    latest: Option<Box<WorkflowDef>>,
+    use_latest_definitions: bool,
     env: &mut dyn Env,
     fx: &mut Vec<Effect>,
 ) -> Result<(), EngineError> {
     if !wf.status.is_terminal() {
         return Err(not_terminal(wf, "restart"));
     }
-    if let Some(def) = latest {
+    if use_latest_definitions {
+        let def = env.workflow_def(&wf.workflow_name, None).ok_or_else(|| {
+            EngineError::not_found(format!(
+                "No such workflow found by name: {}",
+                wf.workflow_name
+            ))
+        })?;
         wf.workflow_name = def.name.clone();
         wf.workflow_version = def.version;
-        wf.workflow_definition = *def;
+        wf.workflow_definition = def;
     }
     if !wf.workflow_definition.restartable && wf.status == WorkflowStatus::Completed {
         return Err(EngineError::not_found(format!(

@@ -6,9 +6,10 @@
 
 use super::State;
 use super::extract::{Body, OptBody, Q};
-use crate::engine::{Blocked, Call, NotFoundStyle, Op, Reply, Until};
+use crate::engine::{Answer, Blocked, Call, NotFoundStyle, Op, Reply, Until};
 use crate::error::{Error, Result};
 use axum::extract::Path;
+use fermata_core::Event;
 use fermata_core::decider::VariablesUpdate;
 use fermata_core::model::{StartWorkflowRequest, Task, TaskResult, TaskResultStatus, Workflow};
 use serde::Deserialize;
@@ -83,11 +84,7 @@ pub async fn signal_sync(
         }
     };
     let changes = s.notifier().changes();
-    let op = Op::Signal {
-        status,
-        output,
-        sync: true,
-    };
+    let op = Op::signal(status, output, true);
     s.signal(&workflow_id, op, &call).await?;
     let until = Until {
         ended: &[],
@@ -187,26 +184,26 @@ pub async fn update_state(
             values,
             append_arrays: false,
         };
-        s.signal(&workflow_id, Op::UpdateVariables(update), &call)
-            .await?;
+        let op = Op::new(Event::UpdateVariables(update), Answer::Workflow);
+        s.signal(&workflow_id, op, &call).await?;
     }
     let result = update.task_result.unwrap_or_default();
     let status = result.status;
     if !result.task_id.trim().is_empty() {
         let mut result = result;
         result.workflow_instance_id = workflow_id.clone();
-        s.signal(&workflow_id, Op::UpdateTask(result), &call)
+        s.signal(&workflow_id, Op::task_result(result)?, &call)
             .await?;
     } else if let Some(reference) = update.task_reference_name.filter(|r| !r.is_empty()) {
         let status = status
             .ok_or_else(|| Error::bad_request("taskResult.status is needed to update a task"))?;
-        let op = Op::UpdateByRef {
+        let op = Op::update_by_ref(
             reference,
             status,
-            output: result.output_data,
-            worker_id: result.worker_id,
-            sync: false,
-        };
+            result.output_data,
+            result.worker_id,
+            false,
+        );
         s.signal(&workflow_id, op, &call).await?;
     }
     let until = Until {

@@ -40,7 +40,8 @@ fn check_result(result: &TaskResult) -> Result<()> {
 pub async fn update(s: State, call: Call, Body(result): Body<TaskResult>) -> Result<Reply> {
     check_result(&result)?;
     let workflow_id = result.workflow_instance_id.clone();
-    s.signal(&workflow_id, Op::UpdateTask(result), &call).await
+    s.signal(&workflow_id, Op::task_result(result)?, &call)
+        .await
 }
 
 pub async fn update_v2(s: State, call: Call, Body(result): Body<TaskResult>) -> Result<Reply> {
@@ -125,13 +126,13 @@ async fn by_ref(
     sync: bool,
 ) -> Result<Reply> {
     let Path((workflow_id, reference, raw_status)) = path;
-    let op = Op::UpdateByRef {
+    let op = Op::update_by_ref(
         reference,
-        status: status(&raw_status)?,
-        output: output(body)?,
-        worker_id: q.workerid,
+        status(&raw_status)?,
+        output(body)?,
+        q.workerid,
         sync,
-    };
+    );
     s.signal(&workflow_id, op, &call).await
 }
 
@@ -165,11 +166,7 @@ pub async fn signal(
     Path((workflow_id, raw_status)): Path<(String, String)>,
     OptBody(body): OptBody<Value>,
 ) -> Result<Reply> {
-    let op = Op::Signal {
-        status: status(&raw_status)?,
-        output: output(body)?,
-        sync: false,
-    };
+    let op = Op::signal(status(&raw_status)?, output(body)?, false);
     s.signal(&workflow_id, op, &call).await?;
     Ok(Reply::Ok)
 }

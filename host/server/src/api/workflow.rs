@@ -2,10 +2,12 @@
 
 use super::State;
 use super::extract::{Body, OptBody, Q, flag};
-use crate::engine::{Call, NotFoundStyle, Op, Reply};
+use crate::engine::{Answer, Call, NotFoundStyle, Op, Reply};
 use crate::error::{Error, Result};
 use axum::Json;
 use axum::extract::{Path, RawQuery};
+use fermata_core::Event;
+use fermata_core::decider::Upgrade;
 use fermata_core::model::{
     BulkResponse, Json as Map, RerunWorkflowRequest, SearchResult, SkipTaskRequest,
     StartWorkflowRequest, Task, TaskStatus, Workflow, WorkflowStatusView, WorkflowSummary,
@@ -173,11 +175,11 @@ pub async fn signal_log(s: State, Path(id): Path<String>) -> Result<Json<Vec<Sig
 }
 
 pub async fn pause(s: State, call: Call, Path(id): Path<String>) -> Result<Reply> {
-    s.signal(&id, Op::Pause, &call).await
+    s.signal(&id, Op::plain(Event::Pause), &call).await
 }
 
 pub async fn resume(s: State, call: Call, Path(id): Path<String>) -> Result<Reply> {
-    s.signal(&id, Op::Resume, &call).await
+    s.signal(&id, Op::plain(Event::Resume), &call).await
 }
 
 #[derive(Deserialize)]
@@ -193,9 +195,7 @@ pub async fn restart(
     Path(id): Path<String>,
     Q(q): Q<RestartQuery>,
 ) -> Result<Reply> {
-    let op = Op::Restart {
-        use_latest_definitions: q.use_latest_definitions.unwrap_or(false),
-    };
+    let op = restart_op(q.use_latest_definitions.unwrap_or(false));
     s.signal(&id, op, &call).await
 }
 
@@ -207,7 +207,30 @@ pub async fn rerun(
 ) -> Result<Reply> {
     let mut request = request.unwrap_or_default();
     request.re_run_from_workflow_id = Some(id.clone());
-    s.signal(&id, Op::Rerun(request), &call).await
+    s.signal(
+        &id,
+        Op::new(Event::Rerun(request), Answer::WorkflowId),
+        &call,
+    )
+    .await
+}
+
+fn restart_op(use_latest_definitions: bool) -> Op {
+    Op::new(
+        Event::Restart {
+            use_latest_definitions,
+        },
+        Answer::NoContent,
+    )
+}
+
+fn retry_op(resume_subworkflow_tasks: bool) -> Op {
+    Op::new(
+        Event::Retry {
+            resume_subworkflow_tasks,
+        },
+        Answer::NoContent,
+    )
 }
 
 #[derive(Deserialize)]
@@ -223,9 +246,7 @@ pub async fn retry(
     Path(id): Path<String>,
     Q(q): Q<RetryQuery>,
 ) -> Result<Reply> {
-    let op = Op::Retry {
-        resume_subworkflow_tasks: q.resume_subworkflow_tasks.unwrap_or(false),
-    };
+    let op = retry_op(q.resume_subworkflow_tasks.unwrap_or(false));
     s.signal(&id, op, &call).await
 }
 
@@ -243,10 +264,10 @@ pub struct TerminateQuery {
 
 impl TerminateQuery {
     fn op(&self) -> Op {
-        Op::Terminate {
+        Op::plain(Event::Terminate {
             reason: self.reason.clone().filter(|r| !r.is_empty()),
             trigger_failure_workflow: self.trigger_failure_workflow.unwrap_or(false),
-        }
+        })
     }
 }
 
@@ -282,21 +303,22 @@ pub async fn skip_task(
     Path((id, reference)): Path<(String, String)>,
     OptBody(request): OptBody<SkipTaskRequest>,
 ) -> Result<Reply> {
-    let op = Op::SkipTask {
+    let op = Op::plain(Event::SkipTask {
         reference,
         request: request.unwrap_or_default(),
-    };
+    });
     s.signal(&id, op, &call).await
 }
 
 pub async fn reset_callbacks(s: State, call: Call, Path(id): Path<String>) -> Result<Reply> {
-    s.signal(&id, Op::ResetCallbacks, &call).await?;
+    s.signal(&id, Op::plain(Event::ResetCallbacks), &call)
+        .await?;
     Ok(Reply::NoContent)
 }
 
 pub async fn decide(s: State, Path(id): Path<String>) -> Result<Reply> {
     // Conductor answers 200 for unknown ids here.
-    match s.internal(&id, Op::Decide).await {
+    match s.internal(&id, Op::plain(Event::Decide)).await {
         Ok(_) => Ok(Reply::Ok),
         Err(e) if e.is_not_found() => Ok(Reply::Ok),
         Err(e) => Err(e),
@@ -508,7 +530,7 @@ pub async fn bulk_pause(
     call: Call,
     Body(ids): Body<Vec<String>>,
 ) -> Result<Json<BulkResponse>> {
-    bulk(&s, &call, ids, || Op::Pause).await
+    bulk(&s, &call, ids, || Op::plain(Event::Pause)).await
 }
 
 pub async fn bulk_resume(
@@ -516,7 +538,7 @@ pub async fn bulk_resume(
     call: Call,
     Body(ids): Body<Vec<String>>,
 ) -> Result<Json<BulkResponse>> {
-    bulk(&s, &call, ids, || Op::Resume).await
+    bulk(&s, &call, ids, || Op::plain(Event::Resume)).await
 }
 
 pub async fn bulk_restart(
@@ -526,10 +548,7 @@ pub async fn bulk_restart(
     Body(ids): Body<Vec<String>>,
 ) -> Result<Json<BulkResponse>> {
     let latest = q.use_latest_definitions.unwrap_or(false);
-    bulk(&s, &call, ids, || Op::Restart {
-        use_latest_definitions: latest,
-    })
-    .await
+    bulk(&s, &call, ids, || restart_op(latest)).await
 }
 
 pub async fn bulk_retry(
@@ -537,10 +556,7 @@ pub async fn bulk_retry(
     call: Call,
     Body(ids): Body<Vec<String>>,
 ) -> Result<Json<BulkResponse>> {
-    bulk(&s, &call, ids, || Op::Retry {
-        resume_subworkflow_tasks: false,
-    })
-    .await
+    bulk(&s, &call, ids, || retry_op(false)).await
 }
 
 pub async fn bulk_terminate(
@@ -651,7 +667,8 @@ pub async fn update_variables(
         values: variables,
         append_arrays: false,
     };
-    s.signal(&id, Op::UpdateVariables(update), &call).await
+    let op = Op::new(Event::UpdateVariables(update), Answer::Workflow);
+    s.signal(&id, op, &call).await
 }
 
 /// `POST /workflow/{id}/messages`: a message for the workflow's inbox, which
@@ -669,7 +686,9 @@ pub async fn send_message(
         payload,
         crate::engine::now_ms(),
     );
-    s.signal(&id, Op::SendMessage(message), &call).await
+    let answer = Answer::Text(message.id.clone());
+    s.signal(&id, Op::new(Event::MessageArrived(message), answer), &call)
+        .await
 }
 
 /// `GET /workflow/{id}/messages` (beyond Conductor): what the inbox holds, oldest first.
@@ -699,10 +718,10 @@ pub async fn jump(
         .task_reference_name
         .or_else(|| (!segment.starts_with('{')).then_some(segment))
         .filter(|r| !r.trim().is_empty());
-    let op = Op::Jump {
+    let op = Op::plain(Event::Jump {
         reference,
         input: input.unwrap_or_default(),
-    };
+    });
     s.signal(&id, op, &call).await?;
     Ok(Reply::Ok)
 }
@@ -732,12 +751,13 @@ pub async fn upgrade(
         .name
         .filter(|n| !n.trim().is_empty())
         .ok_or_else(|| Error::bad_request("Workflow name cannot be null or empty"))?;
-    let op = Op::Upgrade {
+    let op = Op::plain(Event::Upgrade(Upgrade {
         name,
         version: request.version,
+        definition: None,
         input: request.workflow_input,
         task_output: request.task_output.unwrap_or_default(),
-    };
+    }));
     s.signal(&id, op, &call).await?;
     Ok(Reply::Ok)
 }

@@ -2,10 +2,10 @@
 //! made again), the failure workflow loaded up front, the latest definition for a restart,
 //! and sub-workflow versions pinned when a workflow starts.
 
+use super::Engine;
 use super::env::HostEnv;
-use super::{Engine, Op};
 use crate::error::{Error, Result};
-use fermata_core::decider::{TaskKind, Upgrade, failure_workflow_target, kind_of};
+use fermata_core::decider::{TaskKind, failure_workflow_target, kind_of};
 use fermata_core::model::{Workflow, WorkflowDef, walk};
 use serde_json::Value;
 
@@ -45,58 +45,23 @@ impl Engine {
         Ok(true)
     }
 
-    /// Complete an event with what only the store knows.
-    pub(super) async fn resolve(
-        &self,
-        event: fermata_core::Event,
-        op: &Op,
-        wf: &Workflow,
-    ) -> Result<fermata_core::Event> {
-        if let Op::Restart {
-            use_latest_definitions: true,
-        } = op
-        {
-            let latest = self
+    /// Complete an event with what only the store knows: the definition an upgrade moves
+    /// to, with its task definitions and its sub-workflow versions pinned.
+    pub(super) async fn resolve(&self, event: fermata_core::Event) -> Result<fermata_core::Event> {
+        let fermata_core::Event::Upgrade(mut upgrade) = event else {
+            return Ok(event);
+        };
+        if upgrade.definition.is_none()
+            && let Some(def) = self
                 .store
-                .workflow_def(&wf.workflow_name, None)
+                .workflow_def(&upgrade.name, upgrade.version)
                 .await?
-                .ok_or_else(|| {
-                    Error::not_found(format!(
-                        "No such workflow found by name: {}",
-                        wf.workflow_name
-                    ))
-                })?;
-            let latest = self.with_task_defs(latest).await?;
-            return Ok(fermata_core::Event::Restart {
-                latest: Some(Box::new(latest)),
-            });
-        }
-        if let Op::Upgrade {
-            name,
-            version,
-            input,
-            task_output,
-        } = op
         {
-            let def = self
-                .store
-                .workflow_def(name, *version)
-                .await?
-                .ok_or_else(|| {
-                    Error::not_found(format!(
-                        "No such workflow defined. name={name}, version={}",
-                        version.map_or("null".into(), |v| v.to_string())
-                    ))
-                })?;
             let def = self.with_task_defs(def).await?;
             let def = self.pin_sub_workflow_versions(def).await?;
-            return Ok(fermata_core::Event::Upgrade(Upgrade {
-                definition: Box::new(def),
-                input: input.clone(),
-                task_output: task_output.clone(),
-            }));
+            upgrade.definition = Some(Box::new(def));
         }
-        Ok(event)
+        Ok(fermata_core::Event::Upgrade(upgrade))
     }
 
     /// Load the failure workflow this execution names before deciding it (most decisions

@@ -27,7 +27,7 @@ mod webhooks;
 pub use blocking::{Blocked, Until};
 pub use env::{PureRunner, now_ms};
 pub use notify::Notifier;
-pub use ops::{Answers, Op, Rendered, Reply};
+pub use ops::{Answer, Answers, Carry, Op, Rendered, Reply};
 pub use start::NotFoundStyle;
 pub use webhooks::Delivery;
 
@@ -165,7 +165,7 @@ impl Engine {
         let mut env = self.new_env(now_ms());
         let mut attempts = Attempts::default();
         loop {
-            if let Op::Deliver { outbox_id, .. } = &op
+            if let Carry::Outbox(outbox_id) = &op.carry
                 && !self.store.message_pending(*outbox_id).await?
             {
                 // Another host delivered it first.
@@ -186,14 +186,8 @@ impl Engine {
             let now = now_ms();
             env.set_now(now);
             self.preload(&wf, &mut env).await?;
-            let applied = match op.event(&wf) {
-                Ok(Some(event)) => {
-                    let event = self.resolve(event, &op, &wf).await?;
-                    decide_guarded(workflow_id, &mut wf, event, &mut env)
-                }
-                Ok(None) => Ok(Outcome::default()),
-                Err(e) => Err(e),
-            };
+            let event = self.resolve(op.event.clone()).await?;
+            let applied = decide_guarded(workflow_id, &mut wf, event, &mut env);
             let outcome = match applied {
                 Ok(outcome) => outcome,
                 Err(e) => {
@@ -208,7 +202,7 @@ impl Engine {
             let mut commit = Commit::default();
             let mut wakes = Wakes::default();
             // A plugin's `conductor:` events are published with its applied outcome only.
-            if let (Op::PluginFinished { events, .. }, Some(_)) = (&op, &outcome.task_id) {
+            if let (Carry::Events(events), Some(_)) = (&op.carry, &outcome.task_id) {
                 wakes.events = !events.is_empty();
                 commit.events.extend(events.iter().cloned());
             }
@@ -240,7 +234,7 @@ impl Engine {
                 continue;
             }
             added?;
-            if let Op::Deliver { outbox_id, .. } = &op {
+            if let Carry::Outbox(outbox_id) = &op.carry {
                 commit.delivered.push(*outbox_id);
             }
             if let Some(call) = call.filter(|_| op.recorded()) {
@@ -305,10 +299,10 @@ impl Engine {
     pub async fn remove(&self, workflow_id: &str) -> Result<()> {
         let wf = self.workflow(workflow_id, false).await?;
         if !wf.status.is_terminal() {
-            let op = Op::Terminate {
+            let op = Op::plain(fermata_core::Event::Terminate {
                 reason: Some("Workflow removed".into()),
                 trigger_failure_workflow: false,
-            };
+            });
             self.internal(workflow_id, op).await?;
         }
         let _execution = self.executions.lock(workflow_id).await;

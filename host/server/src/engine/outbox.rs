@@ -73,10 +73,7 @@ impl Engine {
             fingerprint: format!("message {}", row.id),
         };
         let to = row.to_workflow_id.clone();
-        let op = Op::Deliver {
-            outbox_id: row.id,
-            message,
-        };
+        let op = Op::delivery(row.id, message);
         match self.run(&to, op, Some(&call)).await {
             Ok(_) => true,
             // The receiver is gone (removed): nobody is left to tell.

@@ -24,21 +24,21 @@ impl Engine {
         }
         let workflow_id = task.workflow_instance_id.clone();
         let op = if request.merge_output {
-            Op::UpdateByRef {
-                reference: task.reference_task_name.clone(),
-                status: request.status,
-                output: request.output,
-                worker_id: None,
-                sync: false,
-            }
+            Op::update_by_ref(
+                task.reference_task_name.clone(),
+                request.status,
+                request.output,
+                None,
+                false,
+            )
         } else {
-            Op::UpdateTask(TaskResult {
+            Op::task_result(TaskResult {
                 workflow_instance_id: workflow_id.clone(),
                 task_id: task.task_id.clone(),
                 status: Some(request.status),
                 output_data: request.output,
                 ..TaskResult::default()
-            })
+            })?
         };
         let call = Call {
             caller: Some(format!(

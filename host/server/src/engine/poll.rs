@@ -1,8 +1,9 @@
 //! The worker protocol: (long-)polling a queue and `update-v2`'s "update, then hand me the
 //! next one".
 
-use super::{Call, Engine, Op, Reply, now_ms};
+use super::{Answer, Call, Engine, Op, Reply, now_ms};
 use crate::error::Result;
+use fermata_core::Event;
 use fermata_core::decider::queue_name;
 use fermata_core::model::{Task, TaskResult};
 use std::time::Duration;
@@ -58,10 +59,13 @@ impl Engine {
             .await?;
         let mut tasks = Vec::with_capacity(claimed.len());
         for c in &claimed {
-            let op = Op::Poll {
-                task_id: c.task_id.clone(),
-                worker_id: worker_id.clone(),
-            };
+            let op = Op::new(
+                Event::TaskPolled {
+                    task_id: c.task_id.clone(),
+                    worker_id: worker_id.clone(),
+                },
+                Answer::Task,
+            );
             let polled = self.internal(&c.workflow_id, op).await;
             self.store.release(std::slice::from_ref(&c.task_id));
             match polled {
@@ -94,7 +98,7 @@ impl Engine {
         let worker_id = result.worker_id.clone();
         let task_id = result.task_id.clone();
         let terminal = result.status.is_some_and(|s| s.task_status().is_terminal());
-        self.signal(&workflow_id, Op::UpdateTask(result), call)
+        self.signal(&workflow_id, Op::task_result(result)?, call)
             .await?;
         if !terminal {
             return Ok(None);

@@ -5,6 +5,7 @@
 
 use super::{Engine, Op};
 use crate::error::Result;
+use fermata_core::Event;
 use fermata_core::decider::{TaskKind, blocked_wait_task, kind_of};
 use fermata_core::model::Workflow;
 
@@ -19,14 +20,14 @@ impl Engine {
             let Some(wf) = self.store.workflow(&id, true).await? else {
                 return Ok(id);
             };
-            let next = match op {
-                Op::Signal { .. } if blocked_wait_task(&wf).is_none() => {
+            let next = match &op.event {
+                Event::Signal(_) if blocked_wait_task(&wf).is_none() => {
                     self.waiting_child(&wf).await?
                 }
-                Op::Retry {
+                Event::Retry {
                     resume_subworkflow_tasks: true,
                 } => failed_child(&wf),
-                Op::Rerun(request) => match request.re_run_from_task_id.as_deref() {
+                Event::Rerun(request) => match request.re_run_from_task_id.as_deref() {
                     Some(task_id) if !task_id.is_empty() && wf.task(task_id).is_none() => {
                         self.child_with_task(&wf, task_id).await?
                     }

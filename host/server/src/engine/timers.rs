@@ -4,6 +4,7 @@
 //! net — which also picks up, after a restart, every timer that passed while fermata was down.
 
 use super::{Engine, Op, now_ms};
+use fermata_core::Event;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -21,7 +22,7 @@ impl Engine {
             match self.store.due(now, BATCH).await {
                 Ok(due) => {
                     for id in &due {
-                        match self.internal(id, Op::Decide).await {
+                        match self.internal(id, Op::plain(Event::Decide)).await {
                             Err(e) if e.persistent() => self.set_aside(id, &e).await,
                             Err(e) => {
                                 tracing::warn!(workflow = %id, error = %e, "timer decide failed")

@@ -159,12 +159,12 @@ impl Engine {
                 if !holds(&wait.matches, &doc) {
                     continue;
                 }
-                let op = Op::Webhook {
+                let op = Op::plain(fermata_core::Event::WebhookDelivered {
                     webhook_id: id.to_string(),
                     event_id: record.event_id.clone(),
                     task_id: wait.task_id.clone(),
                     output: payload.clone(),
-                };
+                });
                 match self.signal(&wait.workflow_id, op, &call).await {
                     Ok(_) => {
                         record.task_ids.push(wait.task_id);

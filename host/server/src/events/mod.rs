@@ -301,7 +301,7 @@ impl Events {
                     ..Default::default()
                 };
                 self.engine
-                    .signal(&workflow_id, Op::UpdateTask(result), &call)
+                    .signal(&workflow_id, Op::task_result(result)?, &call)
                     .await?;
             }
             "start_workflow" => {
@@ -316,10 +316,10 @@ impl Events {
             "terminate_workflow" => {
                 let workflow_id = text("workflowId")
                     .ok_or_else(|| Error::bad_request("workflowId resolved to nothing"))?;
-                let op = Op::Terminate {
+                let op = Op::plain(fermata_core::Event::Terminate {
                     reason: text("terminationReason"),
                     trigger_failure_workflow: false,
-                };
+                });
                 self.engine.signal(&workflow_id, op, &call).await?;
             }
             "update_workflow_variables" => {
@@ -334,7 +334,14 @@ impl Events {
                     append_arrays: params.get("appendArray") == Some(&Value::Bool(true)),
                 };
                 self.engine
-                    .signal(&workflow_id, Op::UpdateVariables(update), &call)
+                    .signal(
+                        &workflow_id,
+                        Op::new(
+                            fermata_core::Event::UpdateVariables(update),
+                            crate::engine::Answer::Workflow,
+                        ),
+                        &call,
+                    )
                     .await?;
             }
             other => return Err(Error::bad_request(format!("unsupported action {other}"))),

@@ -876,7 +876,14 @@ fn restart_runs_again_from_the_first_task_with_new_ids() {
     let mut wf = failed_at_t2(&mut env);
     let old_ids: Vec<_> = wf.tasks.iter().map(|t| t.task_id.clone()).collect();
     env.advance(5);
-    let out = apply(&mut wf, Event::Restart { latest: None }, &mut env).unwrap();
+    let out = apply(
+        &mut wf,
+        Event::Restart {
+            use_latest_definitions: false,
+        },
+        &mut env,
+    )
+    .unwrap();
     assert_eq!(wf.status, WorkflowStatus::Running);
     assert_eq!(statuses(&wf), st(&[("t1", TaskStatus::Scheduled)]));
     assert!(!old_ids.contains(&wf.tasks[0].task_id));
@@ -898,7 +905,14 @@ fn restart_runs_again_from_the_first_task_with_new_ids() {
 fn restart_of_a_running_workflow_conflicts() {
     let mut env = TestEnv::new();
     let (mut wf, _) = started(&mut env, three_tasks());
-    let err = apply(&mut wf, Event::Restart { latest: None }, &mut env).unwrap_err();
+    let err = apply(
+        &mut wf,
+        Event::Restart {
+            use_latest_definitions: false,
+        },
+        &mut env,
+    )
+    .unwrap_err();
     assert_eq!(
         err,
         EngineError::conflict(
@@ -916,7 +930,14 @@ fn non_restartable_definitions_refuse_only_completed_workflows() {
     for r in ["t1", "t2", "t3"] {
         complete(&mut wf, &mut env, r, json!({}));
     }
-    let err = apply(&mut wf, Event::Restart { latest: None }, &mut env).unwrap_err();
+    let err = apply(
+        &mut wf,
+        Event::Restart {
+            use_latest_definitions: false,
+        },
+        &mut env,
+    )
+    .unwrap_err();
     assert_eq!(err.kind, ErrorKind::NotFound);
     apply(
         &mut wf,
@@ -929,7 +950,14 @@ fn non_restartable_definitions_refuse_only_completed_workflows() {
     .unwrap_err();
     let mut failed = failed_at_t2(&mut env);
     failed.workflow_definition.restartable = false;
-    apply(&mut failed, Event::Restart { latest: None }, &mut env).unwrap();
+    apply(
+        &mut failed,
+        Event::Restart {
+            use_latest_definitions: false,
+        },
+        &mut env,
+    )
+    .unwrap();
 }
 
 #[test]
@@ -939,10 +967,11 @@ fn restart_with_latest_definitions_runs_the_new_version() {
     let mut v2 = three_tasks();
     v2.version = 2;
     v2.tasks.remove(0);
+    env.defs.insert(v2.name.clone(), v2);
     apply(
         &mut wf,
         Event::Restart {
-            latest: Some(Box::new(v2)),
+            use_latest_definitions: true,
         },
         &mut env,
     )

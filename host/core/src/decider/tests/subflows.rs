@@ -47,17 +47,20 @@ fn sent(fx: &[Effect]) -> Vec<&Message> {
 }
 
 fn ended(task: &str, child: &str, status: WorkflowStatus, output: Value) -> Event {
-    Event::Deliver(MessageBody::ChildEnded {
-        task_id: task.into(),
-        child: ChildResult {
-            workflow_id: child.into(),
-            name: "leaf".into(),
-            version: 3,
-            status,
-            output: output.as_object().cloned().unwrap_or_default(),
-            reason: Some("why".into()),
+    Event::Deliver {
+        from: String::new(),
+        body: MessageBody::ChildEnded {
+            task_id: task.into(),
+            child: ChildResult {
+                workflow_id: child.into(),
+                name: "leaf".into(),
+                version: 3,
+                status,
+                output: output.as_object().cloned().unwrap_or_default(),
+                reason: Some("why".into()),
+            },
         },
-    })
+    }
 }
 
 #[test]
@@ -271,11 +274,14 @@ fn a_revived_sub_workflow_task_puts_its_workflow_back_to_running() {
             ("j", TaskStatus::Canceled)
         ])
     );
-    let revive = Event::Deliver(MessageBody::Revive {
-        task_id: task.clone(),
-        child_id: child.clone(),
-        operation: "retried".into(),
-    });
+    let revive = Event::Deliver {
+        from: String::new(),
+        body: MessageBody::Revive {
+            task_id: task.clone(),
+            child_id: child.clone(),
+            operation: "retried".into(),
+        },
+    };
     apply(&mut wf, revive, &mut env).unwrap();
     assert_eq!(wf.status, WorkflowStatus::Running);
     assert!(wf.failed_reference_task_names.is_empty());
