@@ -330,6 +330,14 @@ async fn a_header_token_webhook_starts_workflows_and_configs_are_kept() {
     assert_eq!(list[0]["name"], "custom2");
     let r = deliver(&s, "/webhook/custom-hook", b"{}", &[("X-Token", "t0k3n")]).await;
     r.assert_error(401);
+    // A header-based token is a secret too: never shown, kept when sent back masked.
+    assert_eq!(list[0]["headers"], json!({"X-Token": "***"}));
+    let shown = s.get("/metadata/webhook/custom-hook").await.json();
+    assert_eq!(shown["headers"], json!({"X-Token": "***"}));
+    let r = s.put("/metadata/webhook/custom-hook", shown).await;
+    assert_eq!(r.status, 200, "{}", r.text);
+    let r = deliver(&s, "/webhook/custom-hook", b"{}", &[("X-Token", "new")]).await;
+    assert_eq!(r.status, 200, "the masked token was kept: {}", r.text);
     s.put(
         "/metadata/webhook/nope",
         json!({"name": "n", "verifier": "HEADER_BASED", "headers": {"a": "b"},

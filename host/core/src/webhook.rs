@@ -83,12 +83,32 @@ impl WebhookConfig {
         versions(self.workflows_to_start.as_ref(), true)
     }
 
-    /// The config as the API shows it: secrets masked.
+    /// The config as the API shows it: secrets masked, and so are the values of a
+    /// HEADER_BASED webhook's headers, which are its token.
     pub fn masked(mut self) -> Self {
         if self.secret_value.is_some() {
             self.secret_value = Some(MASK.into());
         }
+        for value in self.headers.iter_mut().flat_map(|h| h.values_mut()) {
+            *value = Value::String(MASK.into());
+        }
         self
+    }
+
+    /// Secrets sent back masked keep what `old` holds: the secret, and each header whose
+    /// value is the mask.
+    pub fn keep_secrets_of(&mut self, old: &WebhookConfig) {
+        if self.secret_value.as_deref().is_none_or(|s| s == MASK) {
+            self.secret_value = old.secret_value.clone();
+        }
+        let old_headers = old.headers.as_ref();
+        for (name, value) in self.headers.iter_mut().flat_map(|h| h.iter_mut()) {
+            if value.as_str() == Some(MASK)
+                && let Some(kept) = old_headers.and_then(|h| h.get(name))
+            {
+                *value = kept.clone();
+            }
+        }
     }
 }
 

@@ -60,9 +60,7 @@ impl Engine {
     pub async fn update_webhook(&self, id: &str, mut c: WebhookConfig) -> Result<WebhookConfig> {
         let old = self.stored_webhook(id).await?;
         c.id = Some(id.to_string());
-        if c.secret_value.as_deref().is_none_or(|s| s == MASK) {
-            c.secret_value = old.secret_value;
-        }
+        c.keep_secrets_of(&old);
         c.url_verified = old.url_verified;
         webhook::check(&c).map_err(Error::bad_request)?;
         self.store.put_webhook(&c, false).await?;

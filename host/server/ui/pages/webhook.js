@@ -18,7 +18,6 @@ export function render(root, params) {
   let loaded = false;
   // Survive the refresh: which payloads are open, whether the header tokens are shown.
   const openPayloads = new Set();
-  let tokensShown = false;
   let last = null;
   const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading webhook…'));
@@ -124,27 +123,14 @@ export function render(root, params) {
     return [h('code', {}, c.secretValue), h('span', { class: 'muted small' }, ' masked by the server')];
   }
 
-  // A HEADER_BASED config's header values are its tokens: the API answers them as they are,
-  // so the page hides them until asked.
+  // A HEADER_BASED config's header values are its tokens: the server masks them (***) as it
+  // masks secretValue.
   function headersValue(c) {
     const names = headerNames(c);
     if (!names.length) return '';
-    const toggle = h(
-      'button',
-      {
-        type: 'button',
-        class: 'btn btn-small btn-ghost',
-        'data-testid': 'webhook-headers-toggle',
-        onclick: () => {
-          tokensShown = !tokensShown;
-          if (last) draw(last.config, last.deliveries);
-        },
-      },
-      tokensShown ? 'Hide values' : 'Show values',
-    );
     return [
-      h('ul', { class: 'plain-list' }, names.map((n) => h('li', {}, h('code', {}, n), ': ', tokensShown ? h('code', {}, String(c.headers[n])) : h('span', { class: 'muted' }, '••••••')))),
-      toggle,
+      h('ul', { class: 'plain-list' }, names.map((n) => h('li', {}, h('code', {}, n), ': ', h('code', {}, String(c.headers[n]))))),
+      h('span', { class: 'muted small' }, 'values masked by the server'),
     ];
   }
 
