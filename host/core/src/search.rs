@@ -43,50 +43,103 @@ pub struct Sort {
     pub descending: bool,
 }
 
-impl WorkflowQuery {
-    /// Build from the REST parameters. Errors are the text of a 400.
-    pub fn parse(
-        query: Option<&str>,
-        free_text: Option<&str>,
-        sort: Option<&str>,
-        start: i64,
-        size: i64,
-    ) -> Result<WorkflowQuery, String> {
+/// The REST parameters every search takes.
+#[derive(Debug, Clone, Default, PartialEq, serde::Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct SearchRequest {
+    pub query: Option<String>,
+    pub free_text: Option<String>,
+    /// `field:ASC|DESC`.
+    pub sort: Option<String>,
+    pub start: Option<i64>,
+    /// 100 when left out.
+    pub size: Option<i64>,
+}
+
+/// What every search makes of a request before its own fields: paging, free text, the
+/// sort split, the AND-ed clauses.
+pub(crate) struct Common<'a> {
+    pub offset: i64,
+    pub limit: i64,
+    pub free_text: Option<String>,
+    /// (field, descending).
+    pub sort: Option<(&'a str, bool)>,
+    pub clauses: Vec<String>,
+}
+
+impl SearchRequest {
+    /// `what`: what the search returns, for the error that asks for paging.
+    pub(crate) fn common(&self, what: &str) -> Result<Common<'_>, String> {
+        let (start, size) = (self.start.unwrap_or(0), self.size.unwrap_or(100));
         if size > MAX_SEARCH_SIZE {
             return Err(format!(
-                "Cannot return more than {MAX_SEARCH_SIZE} workflows. Please use pagination."
+                "Cannot return more than {MAX_SEARCH_SIZE} {what}. Please use pagination."
             ));
         }
         if start < 0 || size < 0 {
             return Err("start and size must not be negative".into());
         }
-        let mut q = WorkflowQuery {
+        let free_text = match self
+            .free_text
+            .as_deref()
+            .map(str::trim)
+            .filter(|t| !t.is_empty() && *t != "*")
+        {
+            Some(text) if text.chars().count() > MAX_FREE_TEXT_CHARS => {
+                return Err(format!(
+                    "freeText is longer than {MAX_FREE_TEXT_CHARS} characters"
+                ));
+            }
+            text => text.map(str::to_string),
+        };
+        let sort = match self
+            .sort
+            .as_deref()
+            .map(str::trim)
+            .filter(|s| !s.is_empty())
+        {
+            Some(sort) => Some(split_sort(sort)?),
+            None => None,
+        };
+        let clauses = self
+            .query
+            .as_deref()
+            .map(str::trim)
+            .filter(|q| !q.is_empty())
+            .map(split_and)
+            .unwrap_or_default();
+        Ok(Common {
             offset: start,
             limit: size,
+            free_text,
+            sort,
+            clauses,
+        })
+    }
+}
+
+impl WorkflowQuery {
+    /// Build from the REST parameters. Errors are the text of a 400.
+    pub fn parse(request: &SearchRequest) -> Result<WorkflowQuery, String> {
+        let c = request.common("workflows")?;
+        let mut q = WorkflowQuery {
+            offset: c.offset,
+            limit: c.limit,
+            free_text: c.free_text,
             sort: Sort {
                 field: SortField::StartTime,
                 descending: true,
             },
             ..Default::default()
         };
-        if let Some(text) = free_text
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && *t != "*")
-        {
-            if text.chars().count() > MAX_FREE_TEXT_CHARS {
-                return Err(format!(
-                    "freeText is longer than {MAX_FREE_TEXT_CHARS} characters"
-                ));
-            }
-            q.free_text = Some(text.to_string());
+        if let Some((field, descending)) = c.sort {
+            q.sort = Sort {
+                field: sort_field(field)?,
+                descending,
+            };
         }
-        if let Some(sort) = sort.map(str::trim).filter(|s| !s.is_empty()) {
-            q.sort = parse_sort(sort)?;
-        }
-        if let Some(query) = query.map(str::trim).filter(|s| !s.is_empty()) {
-            for clause in split_and(query) {
-                q.apply(&clause)?;
-            }
+        for clause in &c.clauses {
+            q.apply(clause)?;
         }
         Ok(q)
     }
@@ -164,17 +217,15 @@ pub(crate) fn split_sort(sort: &str) -> Result<(&str, bool), String> {
     Ok((field.trim(), descending))
 }
 
-fn parse_sort(sort: &str) -> Result<Sort, String> {
-    let (field, descending) = split_sort(sort)?;
-    let field = match field {
+fn sort_field(field: &str) -> Result<SortField, String> {
+    Ok(match field {
         "startTime" | "createTime" => SortField::StartTime,
         "updateTime" => SortField::UpdateTime,
         "endTime" => SortField::EndTime,
         "workflowType" => SortField::WorkflowType,
         "status" => SortField::Status,
         other => return Err(format!("Unsupported sort field: {other}")),
-    };
-    Ok(Sort { field, descending })
+    })
 }
 
 /// Split on AND outside quotes and parentheses.
@@ -251,9 +302,25 @@ fn unquote(v: &str) -> String {
 mod tests {
     use super::*;
 
+    fn parse(
+        query: Option<&str>,
+        free_text: Option<&str>,
+        sort: Option<&str>,
+        start: i64,
+        size: i64,
+    ) -> Result<WorkflowQuery, String> {
+        WorkflowQuery::parse(&SearchRequest {
+            query: query.map(str::to_string),
+            free_text: free_text.map(str::to_string),
+            sort: sort.map(str::to_string),
+            start: Some(start),
+            size: Some(size),
+        })
+    }
+
     #[test]
     fn parses_conductor_queries() {
-        let q = WorkflowQuery::parse(
+        let q = parse(
             Some("workflowType IN (a, b) AND status = RUNNING AND correlationId='c 1' AND startTime > 100 AND startTime<=200"),
             Some("*"),
             Some("updateTime:ASC"),
@@ -278,26 +345,25 @@ mod tests {
 
     #[test]
     fn and_inside_quotes_is_a_value() {
-        let q = WorkflowQuery::parse(Some("correlationId = 'x AND y'"), None, None, 0, 10).unwrap();
+        let q = parse(Some("correlationId = 'x AND y'"), None, None, 0, 10).unwrap();
         assert_eq!(q.correlation_ids, vec!["x AND y"]);
     }
 
     #[test]
     fn rejects_what_it_cannot_run() {
-        assert!(WorkflowQuery::parse(Some("status = NOPE"), None, None, 0, 10).is_err());
-        assert!(WorkflowQuery::parse(Some("foo ~ 1"), None, None, 0, 10).is_err());
-        assert!(WorkflowQuery::parse(None, None, Some("bogus:ASC"), 0, 10).is_err());
-        assert!(WorkflowQuery::parse(None, None, None, 0, 5001).is_err());
+        assert!(parse(Some("status = NOPE"), None, None, 0, 10).is_err());
+        assert!(parse(Some("foo ~ 1"), None, None, 0, 10).is_err());
+        assert!(parse(None, None, Some("bogus:ASC"), 0, 10).is_err());
+        assert!(parse(None, None, None, 0, 5001).is_err());
         let overflow = format!("startTime>{}", i64::MAX);
-        assert!(WorkflowQuery::parse(Some(&overflow), None, None, 0, 1).is_err());
-        assert!(WorkflowQuery::parse(None, Some(&"x".repeat(50_001)), None, 0, 1).is_err());
+        assert!(parse(Some(&overflow), None, None, 0, 1).is_err());
+        assert!(parse(None, Some(&"x".repeat(50_001)), None, 0, 1).is_err());
         let many = format!("workflowId IN ({})", vec!["a"; 1001].join(","));
-        assert!(WorkflowQuery::parse(Some(&many), None, None, 0, 1).is_err());
-        let iso = WorkflowQuery::parse(Some("startTime>=2026-01-01T00:00:00Z"), None, None, 0, 1)
-            .unwrap();
+        assert!(parse(Some(&many), None, None, 0, 1).is_err());
+        let iso = parse(Some("startTime>=2026-01-01T00:00:00Z"), None, None, 0, 1).unwrap();
         assert_eq!(iso.start_from, Some(1_767_225_600_000));
         assert_eq!(
-            WorkflowQuery::parse(None, Some("abc"), None, 0, 1)
+            parse(None, Some("abc"), None, 0, 1)
                 .unwrap()
                 .free_text
                 .as_deref(),

@@ -3,9 +3,9 @@
 //! `workflowType`, `taskId` with `=` or `IN`; `startTime` (scheduled time) and `updateTime`
 //! with `<`, `<=`, `>`, `>=`. `freeText` matches task id, type, reference and workflow id.
 
-use crate::limits::{MAX_FREE_TEXT_CHARS, MAX_IDS_PER_REQUEST};
+use crate::limits::MAX_IDS_PER_REQUEST;
 use crate::model::TaskStatus;
-use crate::search::{MAX_SEARCH_SIZE, parse_clause, parse_time, split_and, split_sort};
+use crate::search::{SearchRequest, parse_clause, parse_time};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskQuery {
@@ -43,43 +43,19 @@ pub struct TaskSort {
 
 impl TaskQuery {
     /// Build from the REST parameters. Errors are the text of a 400.
-    pub fn parse(
-        query: Option<&str>,
-        free_text: Option<&str>,
-        sort: Option<&str>,
-        start: i64,
-        size: i64,
-    ) -> Result<TaskQuery, String> {
-        if size > MAX_SEARCH_SIZE {
-            return Err(format!(
-                "Cannot return more than {MAX_SEARCH_SIZE} tasks. Please use pagination."
-            ));
-        }
-        if start < 0 || size < 0 {
-            return Err("start and size must not be negative".into());
-        }
+    pub fn parse(request: &SearchRequest) -> Result<TaskQuery, String> {
+        let c = request.common("tasks")?;
         let mut q = TaskQuery {
-            offset: start,
-            limit: size,
+            offset: c.offset,
+            limit: c.limit,
+            free_text: c.free_text,
             sort: TaskSort {
                 field: TaskSortField::ScheduledTime,
                 descending: true,
             },
             ..Default::default()
         };
-        if let Some(text) = free_text
-            .map(str::trim)
-            .filter(|t| !t.is_empty() && *t != "*")
-        {
-            if text.chars().count() > MAX_FREE_TEXT_CHARS {
-                return Err(format!(
-                    "freeText is longer than {MAX_FREE_TEXT_CHARS} characters"
-                ));
-            }
-            q.free_text = Some(text.to_string());
-        }
-        if let Some(sort) = sort.map(str::trim).filter(|s| !s.is_empty()) {
-            let (field, descending) = split_sort(sort)?;
+        if let Some((field, descending)) = c.sort {
             let field = match field {
                 "scheduledTime" | "startTime" => TaskSortField::ScheduledTime,
                 "updateTime" => TaskSortField::UpdateTime,
@@ -89,10 +65,8 @@ impl TaskQuery {
             };
             q.sort = TaskSort { field, descending };
         }
-        if let Some(query) = query.map(str::trim).filter(|s| !s.is_empty()) {
-            for clause in split_and(query) {
-                q.apply(&clause)?;
-            }
+        for clause in &c.clauses {
+            q.apply(clause)?;
         }
         Ok(q)
     }
@@ -154,9 +128,25 @@ impl TaskQuery {
 mod tests {
     use super::*;
 
+    fn parse(
+        query: Option<&str>,
+        free_text: Option<&str>,
+        sort: Option<&str>,
+        start: i64,
+        size: i64,
+    ) -> Result<TaskQuery, String> {
+        TaskQuery::parse(&SearchRequest {
+            query: query.map(str::to_string),
+            free_text: free_text.map(str::to_string),
+            sort: sort.map(str::to_string),
+            start: Some(start),
+            size: Some(size),
+        })
+    }
+
     #[test]
     fn parses_task_queries() {
-        let q = TaskQuery::parse(
+        let q = parse(
             Some("taskType IN (HTTP, WAIT) AND status = IN_PROGRESS AND workflowType = 'w 1' AND updateTime > 5"),
             Some("abc"),
             Some("updateTime:ASC"),
@@ -182,13 +172,10 @@ mod tests {
     #[test]
     fn rejects_what_it_cannot_run() {
         for bad in ["status = NOPE", "correlationId = x", "taskType ~ 1"] {
-            assert!(
-                TaskQuery::parse(Some(bad), None, None, 0, 1).is_err(),
-                "{bad}"
-            );
+            assert!(parse(Some(bad), None, None, 0, 1).is_err(), "{bad}");
         }
-        assert!(TaskQuery::parse(None, None, Some("bogus"), 0, 1).is_err());
-        assert!(TaskQuery::parse(None, None, None, 0, 5001).is_err());
-        assert!(TaskQuery::parse(None, None, None, -1, 1).is_err());
+        assert!(parse(None, None, Some("bogus"), 0, 1).is_err());
+        assert!(parse(None, None, None, 0, 5001).is_err());
+        assert!(parse(None, None, None, -1, 1).is_err());
     }
 }

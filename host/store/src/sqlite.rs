@@ -481,6 +481,36 @@ fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
 
 /// What a search shows for an execution whose stored JSON cannot be read: its columns, and
 /// why, so one bad row never fails a whole list.
+/// ` AND column IN (values…)`, nothing when there are no values.
+fn push_in<'a>(
+    b: &mut QueryBuilder<Sqlite>,
+    column: &str,
+    values: impl IntoIterator<Item = &'a str>,
+) {
+    let values: Vec<String> = values.into_iter().map(str::to_string).collect();
+    if values.is_empty() {
+        return;
+    }
+    b.push(format!(" AND {column} IN ("));
+    let mut sep = b.separated(", ");
+    for v in values {
+        sep.push_bind(v);
+    }
+    b.push(")");
+}
+
+/// ` AND column op bound` for each bound given.
+fn push_bounds<const N: usize>(
+    b: &mut QueryBuilder<Sqlite>,
+    bounds: [(&str, &str, Option<i64>); N],
+) {
+    for (column, op, bound) in bounds {
+        if let Some(v) = bound {
+            b.push(format!(" AND {column} {op} ")).push_bind(v);
+        }
+    }
+}
+
 fn unreadable_summary(row: &sqlx::sqlite::SqliteRow, problem: &StoreError) -> Result<Workflow> {
     let name: String = row.get("name");
     let version: i64 = row.get("version");
@@ -805,35 +835,23 @@ impl Store for SqliteStore {
     async fn search(&self, q: &WorkflowQuery) -> Result<(i64, Vec<Workflow>)> {
         fn filter(b: &mut QueryBuilder<Sqlite>, q: &WorkflowQuery) {
             b.push(" WHERE 1 = 1");
-            let list = |b: &mut QueryBuilder<Sqlite>, column: &str, values: Vec<&str>| {
-                if values.is_empty() {
-                    return;
-                }
-                b.push(format!(" AND {column} IN ("));
-                let mut sep = b.separated(", ");
-                for v in values {
-                    sep.push_bind(v);
-                }
-                b.push(")");
-            };
-            list(b, "name", q.names.iter().map(String::as_str).collect());
-            list(b, "status", q.statuses.iter().map(|s| s.as_str()).collect());
-            list(
+            push_in(b, "name", q.names.iter().map(String::as_str));
+            push_in(b, "status", q.statuses.iter().map(|s| s.as_str()));
+            push_in(
                 b,
                 "correlation_id",
-                q.correlation_ids.iter().map(String::as_str).collect(),
+                q.correlation_ids.iter().map(String::as_str),
             );
-            list(b, "id", q.workflow_ids.iter().map(String::as_str).collect());
-            for (column, op, bound) in [
-                ("create_time", ">=", q.start_from),
-                ("create_time", "<=", q.start_to),
-                ("update_time", ">=", q.update_from),
-                ("update_time", "<=", q.update_to),
-            ] {
-                if let Some(v) = bound {
-                    b.push(format!(" AND {column} {op} ")).push_bind(v);
-                }
-            }
+            push_in(b, "id", q.workflow_ids.iter().map(String::as_str));
+            push_bounds(
+                b,
+                [
+                    ("create_time", ">=", q.start_from),
+                    ("create_time", "<=", q.start_to),
+                    ("update_time", ">=", q.update_from),
+                    ("update_time", "<=", q.update_to),
+                ],
+            );
             if let Some(text) = &q.free_text {
                 b.push(" AND (id LIKE ")
                     .push_bind(format!("%{text}%"))

@@ -1,7 +1,7 @@
 //! Task search on SQLite: indexed generated columns for type, status and times (migration
 //! 0008), the JSON itself for the rarer filters.
 
-use super::{SqliteStore, parse};
+use super::{SqliteStore, parse, push_bounds, push_in};
 use crate::Result;
 use fermata_core::model::Task;
 use fermata_core::task_search::{TaskQuery, TaskSortField};
@@ -38,47 +38,31 @@ impl SqliteStore {
     }
 }
 
-fn strs(v: &[String]) -> Vec<&str> {
-    v.iter().map(String::as_str).collect()
-}
-
 fn filter(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery) {
     b.push(" WHERE 1 = 1");
-    let list = |b: &mut QueryBuilder<Sqlite>, column: &str, values: Vec<&str>| {
-        if values.is_empty() {
-            return;
-        }
-        b.push(format!(" AND {column} IN ("));
-        let mut sep = b.separated(", ");
-        for v in values {
-            sep.push_bind(v.to_string());
-        }
-        b.push(")");
-    };
-    list(b, "task_type", strs(&q.task_types));
-    list(b, "status", q.statuses.iter().map(|s| s.as_str()).collect());
-    list(b, "workflow_id", strs(&q.workflow_ids));
-    list(b, "id", strs(&q.task_ids));
-    list(
+    push_in(b, "task_type", q.task_types.iter().map(String::as_str));
+    push_in(b, "status", q.statuses.iter().map(|s| s.as_str()));
+    push_in(b, "workflow_id", q.workflow_ids.iter().map(String::as_str));
+    push_in(b, "id", q.task_ids.iter().map(String::as_str));
+    push_in(
         b,
         "json_extract(json, '$.taskDefName')",
-        strs(&q.task_def_names),
+        q.task_def_names.iter().map(String::as_str),
     );
-    list(
+    push_in(
         b,
         "json_extract(json, '$.workflowType')",
-        strs(&q.workflow_types),
+        q.workflow_types.iter().map(String::as_str),
     );
-    for (column, op, bound) in [
-        ("scheduled_time", ">=", q.scheduled_from),
-        ("scheduled_time", "<=", q.scheduled_to),
-        ("update_time", ">=", q.update_from),
-        ("update_time", "<=", q.update_to),
-    ] {
-        if let Some(v) = bound {
-            b.push(format!(" AND {column} {op} ")).push_bind(v);
-        }
-    }
+    push_bounds(
+        b,
+        [
+            ("scheduled_time", ">=", q.scheduled_from),
+            ("scheduled_time", "<=", q.scheduled_to),
+            ("update_time", ">=", q.update_from),
+            ("update_time", "<=", q.update_to),
+        ],
+    );
     if let Some(text) = &q.free_text {
         let like = format!("%{text}%");
         b.push(" AND (id LIKE ")

@@ -221,7 +221,11 @@ async fn the_deepest_accepted_values_round_trip() {
         json_depth(&serde_json::Value::Object(loaded.input)),
         MAX_JSON_DEPTH
     );
-    let q = fermata_core::search::WorkflowQuery::parse(None, None, None, 0, 10).unwrap();
+    let q = fermata_core::search::WorkflowQuery::parse(&fermata_core::search::SearchRequest {
+        size: Some(10),
+        ..Default::default()
+    })
+    .unwrap();
     assert_eq!(s.search(&q).await.unwrap().1.len(), 1);
 
     // An older version accepted inputs nested deeper than serde_json reads by default.
@@ -247,7 +251,11 @@ async fn an_unreadable_execution_is_reported_alone_and_can_be_set_aside() {
     raw(&dir, "INSERT INTO executions (id, name, version, status, correlation_id, create_time, update_time, end_time, next_wake_at, revision, json) VALUES ('bad', 'w', 1, 'RUNNING', 'c', 2, 2, 0, 5, 1, ?)", "{\"workflowId\": \"bad\", truncated").await;
     raw(&dir, "INSERT INTO queue (task_id, queue, workflow_id, visible_at) VALUES ('t-bad', 'a', 'bad', 0)", "").await;
     assert!(matches!(s.load("bad").await, Err(StoreError::Corrupt(_))));
-    let q = fermata_core::search::WorkflowQuery::parse(None, None, None, 0, 10).unwrap();
+    let q = fermata_core::search::WorkflowQuery::parse(&fermata_core::search::SearchRequest {
+        size: Some(10),
+        ..Default::default()
+    })
+    .unwrap();
     let (total, hits) = s.search(&q).await.unwrap();
     assert_eq!(total, 2);
     let bad = hits.iter().find(|w| w.workflow_id == "bad").unwrap();

@@ -265,7 +265,8 @@ pub async fn search(
     s: State,
     Q(q): Q<super::workflow::SearchQuery>,
 ) -> Result<axum::Json<fermata_core::model::SearchResult<fermata_core::model::TaskSummary>>> {
-    let (total_hits, hits) = s.search_tasks(&q.task_query()?).await?;
+    let query = fermata_core::task_search::TaskQuery::parse(&q).map_err(Error::bad_request)?;
+    let (total_hits, hits) = s.search_tasks(&query).await?;
     Ok(axum::Json(fermata_core::model::SearchResult {
         total_hits,
         results: hits.iter().map(Into::into).collect(),
@@ -277,7 +278,8 @@ pub async fn search_v2(
     s: State,
     Q(q): Q<super::workflow::SearchQuery>,
 ) -> Result<axum::Json<fermata_core::model::SearchResult<fermata_core::model::Task>>> {
-    let (total_hits, results) = s.search_tasks(&q.task_query()?).await?;
+    let query = fermata_core::task_search::TaskQuery::parse(&q).map_err(Error::bad_request)?;
+    let (total_hits, results) = s.search_tasks(&query).await?;
     Ok(axum::Json(fermata_core::model::SearchResult {
         total_hits,
         results,

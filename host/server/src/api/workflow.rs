@@ -325,43 +325,15 @@ pub async fn decide(s: State, Path(id): Path<String>) -> Result<Reply> {
     }
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SearchQuery {
-    start: Option<i64>,
-    size: Option<i64>,
-    sort: Option<String>,
-    free_text: Option<String>,
-    query: Option<String>,
-}
+/// A search's parameters, read for either kind of search.
+pub type SearchQuery = fermata_core::search::SearchRequest;
 
-impl SearchQuery {
-    fn parse(&self) -> Result<WorkflowQuery> {
-        WorkflowQuery::parse(
-            self.query.as_deref(),
-            self.free_text.as_deref(),
-            self.sort.as_deref(),
-            self.start.unwrap_or(0),
-            self.size.unwrap_or(100),
-        )
-        .map_err(Error::bad_request)
-    }
-
-    /// The same parameters as a task search (`/tasks/search`).
-    pub fn task_query(&self) -> Result<fermata_core::task_search::TaskQuery> {
-        fermata_core::task_search::TaskQuery::parse(
-            self.query.as_deref(),
-            self.free_text.as_deref(),
-            self.sort.as_deref(),
-            self.start.unwrap_or(0),
-            self.size.unwrap_or(100),
-        )
-        .map_err(Error::bad_request)
-    }
+pub fn workflow_query(q: &SearchQuery) -> Result<WorkflowQuery> {
+    WorkflowQuery::parse(q).map_err(Error::bad_request)
 }
 
 pub async fn search(s: State, Q(q): Q<SearchQuery>) -> Result<Json<SearchResult<WorkflowSummary>>> {
-    let (total_hits, hits) = s.search_workflows(&q.parse()?).await?;
+    let (total_hits, hits) = s.search_workflows(&workflow_query(&q)?).await?;
     Ok(Json(SearchResult {
         total_hits,
         results: hits.iter().map(WorkflowSummary::from).collect(),
@@ -369,7 +341,7 @@ pub async fn search(s: State, Q(q): Q<SearchQuery>) -> Result<Json<SearchResult<
 }
 
 pub async fn search_v2(s: State, Q(q): Q<SearchQuery>) -> Result<Json<SearchResult<Workflow>>> {
-    let (total_hits, results) = s.search_workflows(&q.parse()?).await?;
+    let (total_hits, results) = s.search_workflows(&workflow_query(&q)?).await?;
     Ok(Json(SearchResult {
         total_hits,
         results,

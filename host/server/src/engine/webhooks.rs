@@ -19,7 +19,7 @@ use super::{Call, Engine, NotFoundStyle, Op, Reply, now_ms};
 use crate::error::{Error, Result};
 use base64::Engine as _;
 use fermata_core::model::Json;
-use fermata_core::webhook::{self, MASK, WebhookConfig, WebhookDelivery, holds, start_requests};
+use fermata_core::webhook::{self, WebhookConfig, WebhookDelivery, holds, start_requests};
 use hmac::{KeyInit, Mac};
 use serde_json::Value;
 use subtle::ConstantTimeEq;
