@@ -35,40 +35,19 @@ pub async fn validate_workflow(s: State, Body(def): Body<WorkflowDef>) -> Result
 }
 
 pub async fn list_workflows(s: State) -> Result<Json<Vec<WorkflowDef>>> {
-    Ok(Json(s.store().workflow_defs().await?))
+    Ok(Json(s.workflow_defs().await?))
 }
 
 pub async fn latest_versions(s: State) -> Result<Json<Vec<WorkflowDef>>> {
-    let mut latest: BTreeMap<String, WorkflowDef> = BTreeMap::new();
-    for def in s.store().workflow_defs().await? {
-        match latest.get(&def.name) {
-            Some(seen) if seen.version >= def.version => {}
-            _ => {
-                latest.insert(def.name.clone(), def);
-            }
-        }
-    }
-    Ok(Json(latest.into_values().collect()))
+    Ok(Json(s.latest_workflow_defs().await?))
 }
 
 pub async fn names(s: State) -> Result<Json<Vec<String>>> {
-    let mut names: Vec<String> = s
-        .store()
-        .workflow_def_versions()
-        .await?
-        .into_iter()
-        .map(|d| d.name)
-        .collect();
-    names.dedup();
-    Ok(Json(names))
+    Ok(Json(s.workflow_def_names().await?))
 }
 
 pub async fn names_and_versions(s: State) -> Result<Json<BTreeMap<String, Vec<DefSummary>>>> {
-    let mut by_name: BTreeMap<String, Vec<DefSummary>> = BTreeMap::new();
-    for d in s.store().workflow_def_versions().await? {
-        by_name.entry(d.name.clone()).or_default().push(d);
-    }
-    Ok(Json(by_name))
+    Ok(Json(s.workflow_defs_by_name().await?))
 }
 
 #[derive(Deserialize)]
@@ -81,27 +60,11 @@ pub async fn get_workflow(
     Path(name): Path<String>,
     Q(q): Q<Version>,
 ) -> Result<Json<WorkflowDef>> {
-    s.store()
-        .workflow_def(&name, q.version)
-        .await?
-        .map(Json)
-        .ok_or_else(|| {
-            let version = q.version.map_or("null".into(), |v| v.to_string());
-            Error::not_found(format!(
-                "No such workflow found by name: {name}, version: {version}"
-            ))
-        })
+    Ok(Json(s.workflow_def(&name, q.version).await?))
 }
 
 pub async fn versions(s: State, Path(name): Path<String>) -> Result<Json<Vec<DefSummary>>> {
-    let all = s.store().workflow_def_versions().await?;
-    let mine: Vec<_> = all.into_iter().filter(|d| d.name == name).collect();
-    if mine.is_empty() {
-        return Err(Error::not_found(format!(
-            "No such workflow found by name: {name}"
-        )));
-    }
-    Ok(Json(mine))
+    Ok(Json(s.workflow_def_versions(&name).await?))
 }
 
 pub async fn delete_workflow(
@@ -111,13 +74,7 @@ pub async fn delete_workflow(
     let version: i32 = version
         .parse()
         .map_err(|_| Error::bad_request(format!("Invalid workflow version: {version}")))?;
-    if s.store().delete_workflow_def(&name, version).await? {
-        Ok(())
-    } else {
-        Err(Error::not_found(format!(
-            "No such workflow found by name: {name}, version: {version}"
-        )))
-    }
+    s.delete_workflow_def(&name, version).await
 }
 
 pub async fn create_task_defs(s: State, Body(defs): Body<Vec<TaskDef>>) -> Result<()> {
@@ -129,28 +86,16 @@ pub async fn update_task_def(s: State, Body(def): Body<TaskDef>) -> Result<()> {
 }
 
 pub async fn list_task_defs(s: State) -> Result<Json<Vec<TaskDef>>> {
-    Ok(Json(s.store().task_defs().await?))
+    Ok(Json(s.task_defs().await?))
 }
 
-/// `GET /metadata/taskdefs/{name}`. An unknown name is 404 "Task {name} not found", as Orkes
-/// answers (conductor-python's `test_orkes_clients.py` checks it; OSS says "No such taskType
-/// found by name").
+/// `GET /metadata/taskdefs/{name}`: 404 "Task {name} not found" (see `Engine::task_def`).
 pub async fn get_task_def(s: State, Path(name): Path<String>) -> Result<Json<TaskDef>> {
-    s.store()
-        .task_def(&name)
-        .await?
-        .map(Json)
-        .ok_or_else(|| Error::not_found(format!("Task {name} not found")))
+    Ok(Json(s.task_def(&name).await?))
 }
 
 pub async fn delete_task_def(s: State, Path(name): Path<String>) -> Result<()> {
-    if s.store().delete_task_def(&name).await? {
-        Ok(())
-    } else {
-        Err(Error::not_found(format!(
-            "No such taskType found by name: {name}"
-        )))
-    }
+    s.delete_task_def(&name).await
 }
 
 /// The tag routes of one kind of definition (Orkes): `/metadata/workflow/{name}/tags` and

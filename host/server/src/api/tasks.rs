@@ -2,12 +2,12 @@
 
 use super::State;
 use super::extract::{Body, OptBody, Q, Text};
-use crate::engine::{Call, Op, Reply, now_ms};
+use crate::engine::{Call, Op, Reply};
 use crate::error::{Error, Result};
 use axum::Json;
 use axum::extract::{Path, RawQuery};
 use fermata_core::model::validate::ValidationError;
-use fermata_core::model::{Json as Map, Task, TaskExecLog, TaskResult, TaskResultStatus};
+use fermata_core::model::{Json as Map, Task, TaskResult, TaskResultStatus};
 use serde::Deserialize;
 use serde_json::Value;
 use std::collections::BTreeMap;
@@ -172,30 +172,16 @@ pub async fn signal(
 }
 
 pub async fn get(s: State, Path(task_id): Path<String>) -> Result<Json<Task>> {
-    s.store()
-        .task(&task_id)
-        .await?
-        .map(Json)
-        .ok_or_else(|| Error::not_found(format!("Task not found for taskId: {task_id}")))
+    Ok(Json(s.task(&task_id).await?))
 }
 
 pub async fn add_log(s: State, Path(task_id): Path<String>, Text(log): Text) -> Result<Reply> {
-    if s.store().task(&task_id).await?.is_none() {
-        return Err(Error::not_found(format!(
-            "Task not found for taskId: {task_id}"
-        )));
-    }
-    let log = TaskExecLog {
-        log,
-        task_id: Some(task_id.clone()),
-        created_time: now_ms(),
-    };
-    s.store().append_task_log(&task_id, &log).await?;
+    s.add_task_log(&task_id, log).await?;
     Ok(Reply::Ok)
 }
 
 pub async fn logs(s: State, Path(task_id): Path<String>) -> Result<Reply> {
-    let logs = s.store().task_logs(&task_id).await?;
+    let logs = s.task_logs(&task_id).await?;
     if logs.is_empty() {
         return Ok(Reply::NoContent);
     }
@@ -212,7 +198,7 @@ pub async fn queue_sizes(s: State, RawQuery(raw): RawQuery) -> Result<Json<BTree
         .map_err(|e| Error::bad_request(format!("Invalid query parameters: {e}")))?;
     let mut out = BTreeMap::new();
     for (_, task_type) in pairs.into_iter().filter(|(k, _)| k == "taskType") {
-        let size = s.store().queue_size(&task_type).await?;
+        let size = s.queue_size(&task_type, None).await?;
         out.insert(task_type, size);
     }
     Ok(Json(out))
@@ -226,15 +212,11 @@ pub struct QueueSizeQuery {
 }
 
 pub async fn queue_size(s: State, Q(q): Q<QueueSizeQuery>) -> Result<Json<i64>> {
-    let queue = match q.domain.filter(|d| !d.is_empty()) {
-        Some(d) => format!("{d}:{}", q.task_type),
-        None => q.task_type,
-    };
-    Ok(Json(s.store().queue_size(&queue).await?))
+    Ok(Json(s.queue_size(&q.task_type, q.domain.as_deref()).await?))
 }
 
 pub async fn queue_all(s: State) -> Result<Json<std::collections::HashMap<String, i64>>> {
-    Ok(Json(s.store().queue_sizes().await?))
+    Ok(Json(s.queue_sizes().await?))
 }
 
 #[derive(Deserialize)]

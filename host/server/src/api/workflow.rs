@@ -98,16 +98,13 @@ pub struct GetQuery {
     include_tasks: Option<bool>,
 }
 
-/// `GET /workflow/{id}`. An unknown id is 404 with the message of Conductor's
-/// `WorkflowServiceImpl.getExecutionStatus`, which Orkes answers (conductor-python's
-/// `test_orkes_clients.py` checks it), not the "No such workflow found by id" of the other
-/// endpoints.
+/// `GET /workflow/{id}`: an unknown id is 404 "Workflow with id: {id} not found." (see
+/// `Engine::execution_status`).
 pub async fn get(s: State, Path(id): Path<String>, Q(q): Q<GetQuery>) -> Result<Json<Workflow>> {
-    s.store()
-        .workflow(&id, q.include_tasks.unwrap_or(true))
-        .await?
-        .map(Json)
-        .ok_or_else(|| Error::not_found(format!("Workflow with id: {id} not found.")))
+    Ok(Json(
+        s.execution_status(&id, q.include_tasks.unwrap_or(true))
+            .await?,
+    ))
 }
 
 #[derive(Deserialize)]
@@ -170,8 +167,7 @@ pub async fn tasks(
 }
 
 pub async fn signal_log(s: State, Path(id): Path<String>) -> Result<Json<Vec<SignalRecord>>> {
-    s.workflow(&id, false).await?;
-    Ok(Json(s.store().signals(&id).await?))
+    Ok(Json(s.signal_log(&id).await?))
 }
 
 pub async fn pause(s: State, call: Call, Path(id): Path<String>) -> Result<Reply> {
@@ -454,8 +450,7 @@ pub async fn running(
     Q(q): Q<RunningQuery>,
 ) -> Result<Json<Vec<String>>> {
     Ok(Json(
-        s.store()
-            .running(&name, q.version, q.start_time, q.end_time)
+        s.running_workflows(&name, q.version, q.start_time, q.end_time)
             .await?,
     ))
 }

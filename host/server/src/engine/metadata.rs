@@ -5,7 +5,8 @@ use super::{Engine, now_ms};
 use crate::error::{Error, Result};
 use fermata_core::model::validate;
 use fermata_core::model::{BulkResponse, TaskDef, WorkflowDef};
-use fermata_store::TagOwner;
+use fermata_store::{DefSummary, TagOwner};
+use std::collections::BTreeMap;
 
 impl Engine {
     /// Task types a definition may use: SIMPLE (worker) tasks and every type a plugin runs.
@@ -114,6 +115,109 @@ impl Engine {
         }
         self.store.put_task_def(def, now_ms()).await?;
         Ok(())
+    }
+
+    /// `GET /metadata/workflow`: every version of every workflow definition.
+    pub async fn workflow_defs(&self) -> Result<Vec<WorkflowDef>> {
+        Ok(self.store.workflow_defs().await?)
+    }
+
+    /// `GET /metadata/workflow/latest-versions`: the highest version of each name, by name.
+    pub async fn latest_workflow_defs(&self) -> Result<Vec<WorkflowDef>> {
+        let mut latest: BTreeMap<String, WorkflowDef> = BTreeMap::new();
+        for def in self.store.workflow_defs().await? {
+            match latest.get(&def.name) {
+                Some(seen) if seen.version >= def.version => {}
+                _ => {
+                    latest.insert(def.name.clone(), def);
+                }
+            }
+        }
+        Ok(latest.into_values().collect())
+    }
+
+    /// `GET /metadata/workflow/names`: each workflow definition's name once.
+    pub async fn workflow_def_names(&self) -> Result<Vec<String>> {
+        let mut names: Vec<String> = self
+            .store
+            .workflow_def_versions()
+            .await?
+            .into_iter()
+            .map(|d| d.name)
+            .collect();
+        names.dedup();
+        Ok(names)
+    }
+
+    /// `GET /metadata/workflow/names-and-versions`: the versions of each name.
+    pub async fn workflow_defs_by_name(&self) -> Result<BTreeMap<String, Vec<DefSummary>>> {
+        let mut by_name: BTreeMap<String, Vec<DefSummary>> = BTreeMap::new();
+        for d in self.store.workflow_def_versions().await? {
+            by_name.entry(d.name.clone()).or_default().push(d);
+        }
+        Ok(by_name)
+    }
+
+    /// `GET /metadata/workflow/{name}`: one version (the latest when none is given).
+    pub async fn workflow_def(&self, name: &str, version: Option<i32>) -> Result<WorkflowDef> {
+        self.store
+            .workflow_def(name, version)
+            .await?
+            .ok_or_else(|| {
+                let version = version.map_or("null".into(), |v| v.to_string());
+                Error::not_found(format!(
+                    "No such workflow found by name: {name}, version: {version}"
+                ))
+            })
+    }
+
+    /// `GET /metadata/workflow/{name}/versions`: 404 when the name has none.
+    pub async fn workflow_def_versions(&self, name: &str) -> Result<Vec<DefSummary>> {
+        let all = self.store.workflow_def_versions().await?;
+        let mine: Vec<_> = all.into_iter().filter(|d| d.name == name).collect();
+        if mine.is_empty() {
+            return Err(Error::not_found(format!(
+                "No such workflow found by name: {name}"
+            )));
+        }
+        Ok(mine)
+    }
+
+    /// `DELETE /metadata/workflow/{name}/{version}`: 404 when there is no such version.
+    pub async fn delete_workflow_def(&self, name: &str, version: i32) -> Result<()> {
+        if self.store.delete_workflow_def(name, version).await? {
+            Ok(())
+        } else {
+            Err(Error::not_found(format!(
+                "No such workflow found by name: {name}, version: {version}"
+            )))
+        }
+    }
+
+    /// `GET /metadata/taskdefs`.
+    pub async fn task_defs(&self) -> Result<Vec<TaskDef>> {
+        Ok(self.store.task_defs().await?)
+    }
+
+    /// `GET /metadata/taskdefs/{name}`. An unknown name is 404 "Task {name} not found", as
+    /// Orkes answers (conductor-python's `test_orkes_clients.py` checks it; OSS says "No such
+    /// taskType found by name").
+    pub async fn task_def(&self, name: &str) -> Result<TaskDef> {
+        self.store
+            .task_def(name)
+            .await?
+            .ok_or_else(|| Error::not_found(format!("Task {name} not found")))
+    }
+
+    /// `DELETE /metadata/taskdefs/{name}`.
+    pub async fn delete_task_def(&self, name: &str) -> Result<()> {
+        if self.store.delete_task_def(name).await? {
+            Ok(())
+        } else {
+            Err(Error::not_found(format!(
+                "No such taskType found by name: {name}"
+            )))
+        }
     }
 
     /// The tags of a definition (Orkes); 404 for a definition that does not exist.
