@@ -141,6 +141,20 @@ pub struct SignalUpdate {
     pub required: bool,
 }
 
+/// Orkes' `POST /workflow/{id}/state`: variables and a task changed together, or neither.
+#[derive(Debug, Clone, PartialEq, Default)]
+pub struct StateUpdate {
+    pub variables: Option<VariablesUpdate>,
+    pub task: Option<TaskChange>,
+}
+
+/// A task update named by id or by reference.
+#[derive(Debug, Clone, PartialEq)]
+pub enum TaskChange {
+    ById(TaskUpdate),
+    ByRef(RefUpdate),
+}
+
 /// One thing that happens to an execution. A signal is one variant here, its handler in
 /// [`apply`], and its name and parameters for the signal log below.
 #[derive(Debug, Clone, PartialEq)]
@@ -201,6 +215,7 @@ pub enum Event {
     /// Merge into the workflow's variables (Orkes' `POST /workflow/{id}/variables`, the
     /// event action `update_workflow_variables`).
     UpdateVariables(VariablesUpdate),
+    UpdateState(StateUpdate),
     /// A message for the workflow's inbox (`POST /workflow/{id}/messages`).
     MessageArrived(InboxMessage),
     /// Go on from a top-level task (Orkes' jump): `None` is the start.
@@ -233,6 +248,7 @@ impl Event {
             Event::ResetCallbacks => "reset_callbacks",
             Event::Deliver { body, .. } => body.name(),
             Event::UpdateVariables(_) => "update_variables",
+            Event::UpdateState(_) => "update_state",
             Event::MessageArrived(_) => "message",
             Event::Jump { .. } => "jump",
             Event::Upgrade(_) => "upgrade",
@@ -298,6 +314,15 @@ impl Event {
             }
             Event::MessageArrived(message) => {
                 json!({"id": message.id, "payload": message.payload})
+            }
+            Event::UpdateState(state) => {
+                let variables = state.variables.as_ref().map(|v| &v.values);
+                let task = match &state.task {
+                    Some(TaskChange::ById(u)) => Event::TaskUpdated(u.clone()).params(),
+                    Some(TaskChange::ByRef(u)) => Event::UpdateTaskByRef(u.clone()).params(),
+                    None => serde_json::Value::Null,
+                };
+                json!({"variables": variables, "task": task})
             }
             Event::Jump { reference, input } => {
                 json!({"taskReferenceName": reference, "input": input})
@@ -485,6 +510,20 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
         }
         Event::UpdateVariables(variables) => {
             signals::update_variables(wf, variables, env, &mut out.effects)
+        }
+        // One event, so a refused task update leaves the variables as they were too.
+        Event::UpdateState(state) => {
+            let variables = match state.variables {
+                Some(v) => signals::update_variables(wf, v, env, &mut out.effects),
+                None => Ok(()),
+            };
+            variables.and_then(|()| match state.task {
+                Some(TaskChange::ById(update)) => tasks::update(wf, update, env, &mut out),
+                Some(TaskChange::ByRef(update)) => {
+                    named_updates::update_by_ref(wf, update, env, &mut out)
+                }
+                None => Ok(()),
+            })
         }
         Event::MessageArrived(message) => {
             signals::message_arrived(wf, message, env, &mut out.effects)

@@ -10,7 +10,7 @@ use crate::engine::{Answer, Blocked, Call, NotFoundStyle, Op, Reply, Until};
 use crate::error::{Error, Result};
 use axum::extract::Path;
 use fermata_core::Event;
-use fermata_core::decider::VariablesUpdate;
+use fermata_core::decider::{RefUpdate, TaskChange, TaskUpdate, VariablesUpdate};
 use fermata_core::model::{StartWorkflowRequest, Task, TaskResult, TaskResultStatus, Workflow};
 use serde::Deserialize;
 use serde_json::{Map, Value, json};
@@ -85,7 +85,10 @@ pub async fn signal_sync(
     };
     let changes = s.notifier().changes();
     let op = Op::signal(status, output, true);
-    s.signal(&workflow_id, op, &call).await?;
+    let reply = s.signal(&workflow_id, op, &call).await?;
+    if refused_before(&reply) {
+        return Ok(reply);
+    }
     let until = Until {
         ended: &[],
         timeout,
@@ -152,7 +155,7 @@ pub async fn execute(
 /// Orkes' `WorkflowStateUpdate`.
 #[derive(Deserialize)]
 #[serde(rename_all = "camelCase")]
-pub struct StateUpdate {
+pub struct StateRequest {
     task_reference_name: Option<String>,
     task_result: Option<TaskResult>,
     variables: Option<Map<String, Value>>,
@@ -166,45 +169,51 @@ pub struct StateQuery {
     wait_for_seconds: Option<u64>,
 }
 
-/// `POST /workflow/{id}/state` (Orkes): variables merged, then a task updated (by its id,
-/// else the open task with `taskReferenceName`), then the same wait as execute; the
-/// workflow's run. The two changes are two signals, each in the signal log.
+/// `POST /workflow/{id}/state` (Orkes): variables merged and a task updated (by its id, else
+/// the open task with `taskReferenceName`) as one signal — both or neither — then the same
+/// wait as execute; the workflow's run.
 pub async fn update_state(
     s: State,
     call: Call,
     Path(workflow_id): Path<String>,
     Q(q): Q<StateQuery>,
-    Body(update): Body<StateUpdate>,
+    Body(update): Body<StateRequest>,
 ) -> Result<Reply> {
     let seconds = q.wait_for_seconds.filter(|s| *s > 0).unwrap_or(10);
     let refs = refs_of(q.wait_until_task_ref.as_deref());
-    let changes = s.notifier().changes();
-    if let Some(values) = update.variables.filter(|v| !v.is_empty()) {
-        let update = VariablesUpdate {
+    let variables = update
+        .variables
+        .filter(|v| !v.is_empty())
+        .map(|values| VariablesUpdate {
             values,
             append_arrays: false,
-        };
-        let op = Op::new(Event::UpdateVariables(update), Answer::Workflow);
-        s.signal(&workflow_id, op, &call).await?;
-    }
+        });
     let result = update.task_result.unwrap_or_default();
-    let status = result.status;
-    if !result.task_id.trim().is_empty() {
+    let task = if !result.task_id.trim().is_empty() {
         let mut result = result;
         result.workflow_instance_id = workflow_id.clone();
-        s.signal(&workflow_id, Op::task_result(result)?, &call)
-            .await?;
+        Some(TaskChange::ById(TaskUpdate::replacing(result)?))
     } else if let Some(reference) = update.task_reference_name.filter(|r| !r.is_empty()) {
-        let status = status
+        let status = result
+            .status
             .ok_or_else(|| Error::bad_request("taskResult.status is needed to update a task"))?;
-        let op = Op::update_by_ref(
+        Some(TaskChange::ByRef(RefUpdate {
             reference,
             status,
-            result.output_data,
-            result.worker_id,
-            false,
-        );
-        s.signal(&workflow_id, op, &call).await?;
+            output: result.output_data,
+            worker_id: result.worker_id,
+        }))
+    } else {
+        None
+    };
+    let changes = s.notifier().changes();
+    if variables.is_some() || task.is_some() {
+        let state = fermata_core::decider::StateUpdate { variables, task };
+        let op = Op::new(Event::UpdateState(state), Answer::Workflow);
+        let reply = s.signal(&workflow_id, op, &call).await?;
+        if refused_before(&reply) {
+            return Ok(reply);
+        }
     }
     let until = Until {
         ended: &refs,
@@ -220,6 +229,12 @@ pub async fn update_state(
         Strategy::TargetWorkflow,
         &request_id,
     )))
+}
+
+/// A repeated Idempotency-Key whose first request was refused gets that refusal again, not
+/// a fresh wait.
+fn refused_before(reply: &Reply) -> bool {
+    matches!(reply, Reply::Replayed(first) if !(200..300).contains(&first.status))
 }
 
 /// `waitUntilTaskRef`: comma-separated references.

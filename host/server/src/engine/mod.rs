@@ -98,10 +98,6 @@ impl Engine {
         })
     }
 
-    pub fn store(&self) -> &dyn Store {
-        self.store.as_ref()
-    }
-
     pub fn is_shutting_down(&self) -> bool {
         *self.shutdown.borrow()
     }

@@ -345,6 +345,9 @@ export const OP_LABELS = {
   signal: 'Signal',
   message: 'Send message',
   update_variables: 'Update variables',
+  update_state: 'Update state',
+  jump: 'Jump',
+  upgrade: 'Upgrade',
   start: 'Start',
   webhook: 'Webhook delivery',
 };

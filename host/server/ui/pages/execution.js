@@ -555,6 +555,11 @@ export function render(root, params) {
         return ['message ', h('code', { title: p.id }, String(p.id || '').slice(0, 8)), p.payload !== undefined ? [' ', json(p.payload)] : ''];
       case 'update_variables':
         return json(p.variables);
+      case 'update_state': {
+        const task = p.task || {};
+        const which = task.taskReferenceName ? h('code', {}, task.taskReferenceName) : task.taskId ? h('code', {}, refOf(task.taskId)) : null;
+        return [p.variables ? ['variables ', json(p.variables)] : '', p.variables && which ? '; ' : '', which ? [which, ' → ', task.status] : ''];
+      }
       case 'signal':
         return [p.status, p.output && Object.keys(p.output).length ? [' with ', json(p.output)] : ''];
       case 'skip_task':
