@@ -213,3 +213,38 @@ async fn a_restart_does_not_apply_the_update_again() {
         .count();
     assert_eq!(updates, 1, "{log:#}");
 }
+
+#[tokio::test]
+async fn a_rerun_of_the_update_task_applies_its_update_again() {
+    // The rerun resets the UPDATE_TASK in place (same task id): its update is asked anew,
+    // not answered from the first run's idempotency record.
+    let s = Server::start().await;
+    s.define(waiting("held")).await;
+    s.define(updater(
+        "releaser",
+        json!({"workflowId": "${workflow.input.target}", "taskRefName": "w",
+               "taskStatus": "COMPLETED", "taskOutput": {"approved": true}}),
+    ))
+    .await;
+    let first = s.start_workflow("held", json!({})).await;
+    let second = s.start_workflow("held", json!({})).await;
+    let releaser = s.start_workflow("releaser", json!({"target": first})).await;
+    let r = ended(&s, &releaser).await;
+    assert_eq!(r["status"], "COMPLETED", "{r:#}");
+    assert_eq!(ended(&s, &first).await["status"], "COMPLETED");
+    let update = latest(&r, "update")["taskId"].as_str().unwrap().to_string();
+    let rerun = s
+        .post(
+            &format!("/workflow/{releaser}/rerun"),
+            json!({"reRunFromTaskId": update,
+                   "taskInput": {"workflowId": second, "taskRefName": "w",
+                                 "taskStatus": "COMPLETED", "taskOutput": {"approved": "again"}}}),
+        )
+        .await;
+    assert_eq!(rerun.status, 200, "{}", rerun.text);
+    let again = s
+        .wait_for(&second, 20, |wf| wf["status"] != "RUNNING")
+        .await;
+    assert_eq!(again["status"], "COMPLETED", "{again:#}");
+    assert_eq!(latest(&again, "w")["outputData"]["approved"], "again");
+}

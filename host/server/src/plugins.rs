@@ -78,6 +78,7 @@ impl PureRunner for InDecision {
             workflow_name: task.workflow_type.clone(),
             correlation_id: task.correlation_id.clone(),
             attempt: task.retry_count.max(0) as u32,
+            run: task.scheduled_time,
             now_ms: now,
         };
         self.block_on(&info, call.input)
@@ -92,6 +93,7 @@ impl PureRunner for InDecision {
             workflow_name: String::new(),
             correlation_id: None,
             attempt: 0,
+            run: 0,
             now_ms: now_ms(),
         };
         self.block_on(&info, input)
@@ -349,6 +351,7 @@ impl Plugins {
             workflow_name: task.workflow_type.clone(),
             correlation_id: task.correlation_id.clone(),
             attempt: task.retry_count.max(0) as u32,
+            run: task.scheduled_time,
             now_ms: now_ms(),
         };
         let (outcome, events) = match self.runtime.execute(&info, &task.input_data).await {

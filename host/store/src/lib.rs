@@ -389,6 +389,12 @@ pub trait Store: Send + Sync + 'static {
         schedule: &fermata_core::schedule::WorkflowSchedule,
         next_run_at: Option<i64>,
     ) -> Result<()>;
+    /// Change what is kept of an existing schedule (its tags, ...) and nothing about when
+    /// it fires: a slot that fires meanwhile stays fired.
+    async fn update_schedule_details(
+        &self,
+        schedule: &fermata_core::schedule::WorkflowSchedule,
+    ) -> Result<bool>;
     async fn schedule(&self, name: &str) -> Result<Option<StoredSchedule>>;
     async fn schedules(&self) -> Result<Vec<StoredSchedule>>;
     async fn delete_schedule(&self, name: &str) -> Result<bool>;

@@ -1343,6 +1343,19 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    async fn update_schedule_details(
+        &self,
+        schedule: &fermata_core::schedule::WorkflowSchedule,
+    ) -> Result<bool> {
+        let json = serde_json::to_string(schedule).map_err(corrupt)?;
+        let done = sqlx::query("UPDATE schedules SET json = ? WHERE name = ?")
+            .bind(json)
+            .bind(&schedule.name)
+            .execute(&self.writer)
+            .await?;
+        Ok(done.rows_affected() > 0)
+    }
+
     async fn schedule(&self, name: &str) -> Result<Option<StoredSchedule>> {
         let row = sqlx::query("SELECT json, next_run_at, last_slot FROM schedules WHERE name = ?")
             .bind(name)

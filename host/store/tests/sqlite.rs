@@ -284,3 +284,21 @@ async fn raw(dir: &tempfile::TempDir, sql: &str, bind: &str) {
     }
     query.execute(&mut conn).await.unwrap();
 }
+
+#[tokio::test]
+async fn schedule_details_change_without_moving_its_next_slot() {
+    let (_dir, store) = store().await;
+    let mut schedule: fermata_core::schedule::WorkflowSchedule = serde_json::from_value(json!({
+        "name": "nightly", "cronExpression": "0 0 2 * * ?"
+    }))
+    .unwrap();
+    assert!(!store.update_schedule_details(&schedule).await.unwrap());
+    store.put_schedule(&schedule, Some(5_000)).await.unwrap();
+    schedule
+        .extra
+        .insert("tags".into(), json!([{"key": "team", "value": "a"}]));
+    assert!(store.update_schedule_details(&schedule).await.unwrap());
+    let stored = store.schedule("nightly").await.unwrap().unwrap();
+    assert_eq!(stored.next_run_at, Some(5_000));
+    assert_eq!(stored.schedule.extra["tags"][0]["key"], "team");
+}

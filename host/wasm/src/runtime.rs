@@ -85,6 +85,10 @@ pub struct TaskInfo {
     pub workflow_name: String,
     pub correlation_id: Option<String>,
     pub attempt: u32,
+    /// When the task was scheduled: the same when a run is repeated after a crash, another
+    /// when the task is reset in place (a rerun), so what it asks of the engine is asked
+    /// once per run.
+    pub run: i64,
     pub now_ms: i64,
 }
 
@@ -172,6 +176,7 @@ impl PluginRuntime {
             task_type: task.map_or("describe", |t| &t.task_type).to_string(),
             workflow_id: task.map(|t| t.workflow_id.clone()).unwrap_or_default(),
             task_id: task.map(|t| t.task_id.clone()).unwrap_or_default(),
+            run: task.map_or(0, |t| t.run),
             updates_asked: 0,
             grants,
             services: self.services.clone(),

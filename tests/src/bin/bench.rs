@@ -119,6 +119,7 @@ async fn plugin_overhead(runs: usize) -> anyhow::Result<()> {
         workflow_name: "bench".into(),
         correlation_id: None,
         attempt: 0,
+        run: 0,
         now_ms: 0,
     };
     // Warm up caches and the allocator pool before measuring.

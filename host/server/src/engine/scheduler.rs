@@ -144,7 +144,9 @@ impl Engine {
         change(&mut tags);
         s.extra
             .insert("tags".into(), serde_json::Value::Array(tags));
-        self.store.put_schedule(&s, stored.next_run_at).await?;
+        if !self.store.update_schedule_details(&s).await? {
+            return Err(Error::not_found(format!("Schedule '{name}' not found")));
+        }
         Ok(())
     }
 

@@ -109,6 +109,8 @@ pub(crate) struct State {
     pub task_type: String,
     pub workflow_id: String,
     pub task_id: String,
+    /// The task's run ([`crate::TaskInfo::run`]).
+    pub run: i64,
     /// How many task updates this execution asked for so far: each one's idempotency key.
     pub updates_asked: u32,
     pub grants: Grants,

@@ -14,6 +14,8 @@ pub struct SignalCaller {
     pub workflow_id: String,
     pub task_id: String,
     pub task_type: String,
+    /// The task's run: a task reset in place asks anew.
+    pub run: i64,
     /// 0 for the execution's first request, then one more per request: with the task id,
     /// the idempotency key of the update.
     pub sequence: u32,
@@ -21,7 +23,10 @@ pub struct SignalCaller {
 
 impl SignalCaller {
     pub fn idempotency_key(&self) -> String {
-        format!("plugin-task/{}/{}", self.task_id, self.sequence)
+        format!(
+            "plugin-task/{}/{}/{}",
+            self.task_id, self.run, self.sequence
+        )
     }
 }
 
@@ -65,6 +70,7 @@ impl Host for State {
             workflow_id: self.workflow_id.clone(),
             task_id: self.task_id.clone(),
             task_type: self.task_type.clone(),
+            run: self.run,
             sequence: self.updates_asked,
         };
         self.updates_asked += 1;
