@@ -634,6 +634,17 @@ async fn task_update_error_paths() {
         pairs(&[("t1_ref", "SCHEDULED")]),
         "nothing changed"
     );
+    let log = s.get(&format!("/workflow/{id}/signals")).await.json();
+    let signal = log
+        .as_array()
+        .unwrap()
+        .iter()
+        .rfind(|e| e["op"] == "signal" && e["status"] == 200)
+        .expect("the accepted signal is logged");
+    assert_eq!(
+        signal["message"],
+        "no task waited for the signal; nothing changed"
+    );
 }
 
 #[tokio::test]

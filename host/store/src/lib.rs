@@ -409,6 +409,8 @@ pub trait Store: Send + Sync + 'static {
     ) -> Result<Vec<fermata_core::schedule::ScheduleExecution>>;
 
     // ---- incoming webhooks ----
+    /// Set `urlVerified` on a stored webhook, leaving the rest as it is now.
+    async fn mark_webhook_verified(&self, id: &str) -> Result<()>;
     /// `create`: fail with [`StoreError::AlreadyExists`] if the id is taken; otherwise fail
     /// with [`StoreError::NotFound`] if it is not.
     async fn put_webhook(

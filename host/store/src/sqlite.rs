@@ -1096,6 +1096,16 @@ impl Store for SqliteStore {
         }))
     }
 
+    async fn mark_webhook_verified(&self, id: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE webhooks SET json = json_set(json, '$.urlVerified', json('true')) WHERE id = ?",
+        )
+        .bind(id)
+        .execute(&self.writer)
+        .await?;
+        Ok(())
+    }
+
     async fn put_webhook(
         &self,
         config: &fermata_core::webhook::WebhookConfig,

@@ -235,13 +235,17 @@ impl Engine {
             }
             if let Some(call) = call.filter(|_| op.recorded()) {
                 let rendered = self.answers.reply(&reply);
+                // Accepted and lost otherwise, as Conductor's asynchronous signal is: the log
+                // says so.
+                let note = (!changed && matches!(op.event, fermata_core::Event::Signal(_)))
+                    .then(|| "no task waited for the signal; nothing changed".to_string());
                 commit.signals.push(signal_record(
                     workflow_id,
                     &op,
                     call,
                     now,
                     rendered.status,
-                    None,
+                    note,
                 ));
                 commit.idempotency = idempotency_record(call, &rendered, now);
             }

@@ -95,7 +95,7 @@ impl Engine {
 
     /// `POST /webhook/{id}`: answers the delivery's event id (or Slack's challenge).
     pub async fn receive_webhook(&self, id: &str, d: Delivery) -> Result<Reply> {
-        let mut config = self.stored_webhook(id).await?;
+        let config = self.stored_webhook(id).await?;
         let now = now_ms();
         let mut record = WebhookDelivery {
             event_id: uuid::Uuid::new_v4().to_string(),
@@ -128,11 +128,11 @@ impl Engine {
         let payload = webhook::payload(&d.body);
         record.outcome = "ACCEPTED".into();
         record.payload = recorded_payload(&payload);
-        if !config.url_verified {
-            config.url_verified = true;
-            if let Err(e) = self.store.put_webhook(&config, false).await {
-                tracing::warn!(webhook = %id, error = %e, "could not mark the webhook verified");
-            }
+        // Only the flag: a config updated since this delivery read it stays as updated.
+        if !config.url_verified
+            && let Err(e) = self.store.mark_webhook_verified(id).await
+        {
+            tracing::warn!(webhook = %id, error = %e, "could not mark the webhook verified");
         }
         if let Some(challenge) = challenge {
             record.reason = Some("URL verification challenge answered".into());

@@ -92,18 +92,20 @@ impl Listener {
                 .payload()
                 .map(|p| String::from_utf8_lossy(p).into_owned())
                 .unwrap_or_default();
+            // Keys repeat across messages; the offset names this one.
+            let offset = format!(
+                "{}-{}-{}",
+                self.topic,
+                message.partition(),
+                message.offset()
+            );
             let id = message
                 .key()
                 .map(|k| String::from_utf8_lossy(k).into_owned())
-                .unwrap_or_else(|| {
-                    format!(
-                        "{}-{}-{}",
-                        self.topic,
-                        message.partition(),
-                        message.offset()
-                    )
-                });
-            events.dispatch(&event, &payload, &id).await;
+                .unwrap_or_else(|| offset.clone());
+            events
+                .dispatch(&event, &payload, &id, &format!("kafka/{offset}"))
+                .await;
             if let Err(e) = self
                 .store
                 .save_kafka_offset(&self.topic, message.partition(), message.offset() + 1)

@@ -179,7 +179,8 @@ impl Events {
                 }
             };
             for event in &pending {
-                self.dispatch(&event.queue, &event.payload, &event.message_id)
+                let delivery = format!("queue/{}", event.id);
+                self.dispatch(&event.queue, &event.payload, &event.message_id, &delivery)
                     .await;
             }
             let ids: Vec<i64> = pending.iter().map(|e| e.id).collect();
@@ -197,7 +198,9 @@ impl Events {
     }
 
     /// Run the actions of every active handler of `event` for one message.
-    pub async fn dispatch(&self, event: &str, payload: &str, message_id: &str) {
+    /// `delivery`: this message's identity on its transport (a queue row, a Kafka offset),
+    /// which keys its actions so that a message handled again after a crash acts once.
+    pub async fn dispatch(&self, event: &str, payload: &str, message_id: &str, delivery: &str) {
         let handlers = match self.list(Some(event), true).await {
             Ok(h) => h,
             Err(e) => return tracing::warn!(error = %e, "reading event handlers failed"),
@@ -223,8 +226,9 @@ impl Events {
                     }
                 }
             }
-            for action in &handler.actions {
-                if let Err(e) = self.act(&handler, action, &message, message_id).await {
+            for (index, action) in handler.actions.iter().enumerate() {
+                let key = format!("event/{delivery}/{}/{index}", handler.name);
+                if let Err(e) = self.act(&handler, action, &message, message_id, key).await {
                     tracing::warn!(handler = %handler.name, action = %action.action, error = %e, "event action failed");
                 }
             }
@@ -237,6 +241,7 @@ impl Events {
         action: &EventAction,
         message: &Value,
         message_id: &str,
+        idempotency_key: String,
     ) -> Result<()> {
         let message = if action.expand_inline_json {
             let mut expanded = expand_inline_json(message.clone(), INLINE_JSON_LEVELS);
@@ -255,7 +260,7 @@ impl Events {
         };
         let call = Call {
             caller: Some(format!("event-handler:{}", handler.name)),
-            idempotency_key: None,
+            idempotency_key: Some(idempotency_key),
             fingerprint: format!("event {}", handler.event),
         };
         match action.action.as_str() {
