@@ -220,8 +220,22 @@ async fn upgrade_moves_a_running_workflow_to_another_version() {
     s.define(json!({"name": "versions", "version": 2,
         "tasks": [simple("pre"), simple("b"), simple("c")]}))
         .await;
+    s.define(json!({"name": "other", "version": 1, "tasks": [simple("b")]}))
+        .await;
     let id = s.start_workflow("versions?version=1", json!({})).await;
     assert_eq!(s.complete(&id, "a", json!({})).await.status, 200);
+    // Another definition is not an upgrade.
+    let r = s
+        .post(
+            &format!("/workflow/{id}/upgrade"),
+            json!({"name": "other", "version": 1}),
+        )
+        .await;
+    assert!(
+        r.assert_error(400).contains("same definition"),
+        "{}",
+        r.text
+    );
     let r = s
         .post(
             &format!("/workflow/{id}/upgrade"),

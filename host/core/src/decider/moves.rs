@@ -127,6 +127,12 @@ pub(super) fn upgrade(
         )));
     };
     must_run(wf, "upgraded")?;
+    if def.name != wf.workflow_name {
+        return Err(EngineError::bad_request(format!(
+            "Workflow {} runs {}: an upgrade moves it to another version of the same definition, not to {}",
+            wf.workflow_id, wf.workflow_name, def.name
+        )));
+    }
     wf.workflow_name = def.name.clone();
     wf.workflow_version = def.version;
     if let Some(input) = upgrade.input {
