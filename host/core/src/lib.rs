@@ -6,6 +6,7 @@ pub mod expr;
 pub mod limits;
 pub mod model;
 pub mod schedule;
+pub mod schedule_search;
 pub mod search;
 pub mod task_search;
 pub mod webhook;

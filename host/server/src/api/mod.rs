@@ -215,6 +215,10 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
             "/scheduler/schedules/search",
             get(scheduler::search_schedules),
         )
+        .route("/scheduler/schedules/tags", get(scheduler::tagged))
+        .route("/scheduler/admin/pause", get(scheduler::admin_pause))
+        .route("/scheduler/admin/resume", get(scheduler::admin_resume))
+        .route("/scheduler/admin/requeue", get(scheduler::admin_requeue))
         .route(
             "/scheduler/schedules/{name}",
             get(scheduler::get).delete(scheduler::delete),

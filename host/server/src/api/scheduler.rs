@@ -9,6 +9,7 @@ use axum::Json;
 use axum::extract::Path;
 use fermata_core::model::{BulkResponse, SearchResult};
 use fermata_core::schedule::{self, ScheduleExecution, WorkflowSchedule};
+use fermata_core::schedule_search::ExecutionQuery;
 use serde::Deserialize;
 
 pub async fn save(
@@ -103,63 +104,54 @@ pub async fn next_few(Q(q): Q<NextQuery>) -> Result<Json<Vec<i64>>> {
     Ok(Json(times))
 }
 
-#[derive(Deserialize)]
-#[serde(rename_all = "camelCase")]
-pub struct SearchQuery {
-    query: Option<String>,
-    start: Option<usize>,
-    size: Option<usize>,
-}
-
-/// Firings, newest first. `query` may name schedules (`scheduleName IN (a,b)` or
-/// `scheduleName=a`); other clauses are not filtered on.
+/// Firings in the query language of the other searches (see `ExecutionQuery`), newest
+/// first unless `sort` says otherwise.
 pub async fn search_executions(
     s: State,
-    Q(q): Q<SearchQuery>,
+    Q(q): Q<fermata_core::search::SearchRequest>,
 ) -> Result<Json<SearchResult<ScheduleExecution>>> {
-    let names = q.query.as_deref().map(schedule_names).unwrap_or_default();
-    let mut found = Vec::new();
-    if names.is_empty() {
-        found = s.schedule_executions(None, 5_000).await?;
+    let query = ExecutionQuery::parse(&q).map_err(Error::bad_request)?;
+    let mut all = Vec::new();
+    if query.schedule_names.is_empty() {
+        all = s.schedule_executions(None, 5_000).await?;
     } else {
-        for name in &names {
-            found.extend(s.schedule_executions(Some(name), 5_000).await?);
+        for name in &query.schedule_names {
+            all.extend(s.schedule_executions(Some(name), 5_000).await?);
         }
-        found.sort_by_key(|e| std::cmp::Reverse(e.scheduled_time));
     }
-    let total = found.len() as i64;
-    let results = found
-        .into_iter()
-        .skip(q.start.unwrap_or(0))
-        .take(q.size.unwrap_or(100).min(5_000))
-        .collect();
+    let (total, results) = query.page(all);
     Ok(Json(SearchResult {
-        total_hits: total,
+        total_hits: total as i64,
         results,
     }))
 }
 
-/// The schedule names a search query asks for.
-fn schedule_names(query: &str) -> Vec<String> {
-    query
-        .split(" AND ")
-        .filter_map(|clause| {
-            let clause = clause.trim();
-            let rest = clause.strip_prefix("scheduleName")?.trim_start();
-            if let Some(list) = rest.strip_prefix("IN").or_else(|| rest.strip_prefix("in")) {
-                let inner = list.trim().trim_start_matches('(').trim_end_matches(')');
-                return Some(
-                    inner
-                        .split(',')
-                        .map(|n| n.trim().to_string())
-                        .collect::<Vec<_>>(),
-                );
-            }
-            rest.strip_prefix('=').map(|n| vec![n.trim().to_string()])
-        })
-        .flatten()
-        .filter(|n| !n.is_empty())
-        .collect()
+#[derive(Deserialize)]
+pub struct TagQuery {
+    tag: String,
+}
+
+/// `GET /scheduler/schedules/tags?tag=key:value` (Orkes).
+pub async fn tagged(s: State, Q(q): Q<TagQuery>) -> Result<Json<Vec<WorkflowSchedule>>> {
+    Ok(Json(s.schedules_tagged(&q.tag).await?))
+}
+
+/// `GET /scheduler/admin/pause` and `/resume`: this host stops or starts firing schedules
+/// (Conductor's per-instance switch).
+pub async fn admin_pause(s: State) -> Json<serde_json::Value> {
+    s.hold_scheduler(true);
+    Json(serde_json::json!({"status": "done"}))
+}
+
+pub async fn admin_resume(s: State) -> Json<serde_json::Value> {
+    s.hold_scheduler(false);
+    Json(serde_json::json!({"status": "done"}))
+}
+
+/// `GET /scheduler/admin/requeue`: Conductor re-pushes firings left POLLED; here a firing
+/// is written in the commit that starts its workflow, so none is ever left half done.
+pub async fn admin_requeue() -> Json<serde_json::Value> {
+    Json(serde_json::json!({"recordIds.size": 0, "sampleIds": []}))
 }
 
 #[derive(Deserialize)]

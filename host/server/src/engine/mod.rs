@@ -75,6 +75,9 @@ pub struct Engine {
     system_types: RwLock<HashSet<String>>,
     pure: RwLock<Option<Arc<dyn PureRunner>>>,
     poll_marks: poll_data::PollMarks,
+    /// `GET /scheduler/admin/pause`: this host fires no schedule until resumed (as in
+    /// Conductor, per host and not kept across a restart).
+    scheduler_held: std::sync::atomic::AtomicBool,
     answers: Arc<dyn Answers>,
     shutdown: watch::Receiver<bool>,
 }
@@ -93,6 +96,7 @@ impl Engine {
             system_types: RwLock::new(HashSet::new()),
             pure: RwLock::new(None),
             poll_marks: Default::default(),
+            scheduler_held: Default::default(),
             answers,
             shutdown,
         })

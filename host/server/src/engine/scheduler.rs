@@ -158,11 +158,47 @@ impl Engine {
         Ok(self.store.schedule_executions(schedule, limit).await?)
     }
 
+    /// Hold (or release) the firing of schedules on this host.
+    pub fn hold_scheduler(&self, held: bool) {
+        self.scheduler_held
+            .store(held, std::sync::atomic::Ordering::SeqCst);
+        self.notifier.schedules_changed();
+    }
+
+    /// The schedules with this tag (`key:value`, or a key alone for any value).
+    pub async fn schedules_tagged(&self, tag: &str) -> Result<Vec<WorkflowSchedule>> {
+        let (key, value) = match tag.split_once(':') {
+            Some((k, v)) => (k.trim(), Some(v.trim())),
+            None => (tag.trim(), None),
+        };
+        let all = self.list_schedules(None).await?;
+        Ok(all
+            .into_iter()
+            .filter(|s| {
+                tags_of(s).iter().any(|t| {
+                    t.get("key").and_then(|k| k.as_str()) == Some(key)
+                        && value.is_none_or(|v| t.get("value").and_then(|x| x.as_str()) == Some(v))
+                })
+            })
+            .collect())
+    }
+
     pub async fn run_scheduler(self: Arc<Self>) {
         let mut shutdown = self.shutdown.clone();
         loop {
             if *shutdown.borrow() {
                 return;
+            }
+            if self
+                .scheduler_held
+                .load(std::sync::atomic::Ordering::SeqCst)
+            {
+                tokio::select! {
+                    _ = self.notifier.schedules_woken() => {}
+                    _ = tokio::time::sleep(Duration::from_millis(RECHECK_MS as u64)) => {}
+                    _ = shutdown.changed() => {}
+                }
+                continue;
             }
             match self.store.due_schedules(now_ms(), BATCH).await {
                 Ok(due) => {
