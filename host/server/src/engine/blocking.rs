@@ -36,6 +36,9 @@ pub struct Until<'a> {
 
 type Found = Option<(Workflow, Task)>;
 
+/// How often a wait looks again without a notification.
+const RECHECK: Duration = Duration::from_secs(1);
+
 impl Engine {
     /// `changes` must be taken (`notifier().changes()`) before the change the caller waits
     /// after, so nothing committed in between is missed.
@@ -46,6 +49,7 @@ impl Engine {
         mut changes: broadcast::Receiver<String>,
     ) -> Result<Blocked> {
         let deadline = Instant::now() + until.timeout;
+        let mut last_look = false;
         loop {
             let mut tree = HashSet::new();
             let root = self.workflow(root_id, true).await?;
@@ -59,15 +63,24 @@ impl Engine {
                 blocking,
                 timed_out: false,
             };
-            if done {
+            if done || last_look {
+                blocked.timed_out = !done;
                 return Ok(blocked);
             }
             // Sleep until an execution of the tree changes (a new child changes its parent).
+            // Notifications come from this host; a look every RECHECK also sees what another
+            // host changed, and the deadline gets a last look.
             loop {
-                match tokio::time::timeout_at(deadline, changes.recv()).await {
-                    Err(_) | Ok(Err(RecvError::Closed)) => {
-                        blocked.timed_out = true;
-                        return Ok(blocked);
+                let wake = deadline.min(Instant::now() + RECHECK);
+                match tokio::time::timeout_at(wake, changes.recv()).await {
+                    Err(_) if wake >= deadline => {
+                        last_look = true;
+                        break;
+                    }
+                    Err(_) => break,
+                    Ok(Err(RecvError::Closed)) => {
+                        last_look = true;
+                        break;
                     }
                     Ok(Ok(id)) if !tree.contains(&id) => continue,
                     Ok(_) => break,

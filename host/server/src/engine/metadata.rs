@@ -171,7 +171,7 @@ impl Engine {
             })
     }
 
-    /// `GET /metadata/workflow/{name}/versions`: 404 when the name has none.
+    /// `GET /metadata/workflow/{name}/versions`: not found when the name has none.
     pub async fn workflow_def_versions(&self, name: &str) -> Result<Vec<DefSummary>> {
         let all = self.store.workflow_def_versions().await?;
         let mine: Vec<_> = all.into_iter().filter(|d| d.name == name).collect();
@@ -183,7 +183,7 @@ impl Engine {
         Ok(mine)
     }
 
-    /// `DELETE /metadata/workflow/{name}/{version}`: 404 when there is no such version.
+    /// `DELETE /metadata/workflow/{name}/{version}`: not found when there is no such version.
     pub async fn delete_workflow_def(&self, name: &str, version: i32) -> Result<()> {
         if self.store.delete_workflow_def(name, version).await? {
             Ok(())
@@ -199,7 +199,7 @@ impl Engine {
         Ok(self.store.task_defs().await?)
     }
 
-    /// `GET /metadata/taskdefs/{name}`. An unknown name is 404 "Task {name} not found", as
+    /// `GET /metadata/taskdefs/{name}`. An unknown name is not found, "Task {name} not found", as
     /// Orkes answers (conductor-python's `test_orkes_clients.py` checks it; OSS says "No such
     /// taskType found by name").
     pub async fn task_def(&self, name: &str) -> Result<TaskDef> {
@@ -220,7 +220,7 @@ impl Engine {
         }
     }
 
-    /// The tags of a definition (Orkes); 404 for a definition that does not exist.
+    /// The tags of a definition (Orkes); not found for a definition that does not exist.
     pub async fn tags(&self, owner: TagOwner, name: &str) -> Result<Vec<serde_json::Value>> {
         self.must_exist(owner, name).await?;
         Ok(self.store.tags(owner, name).await?)
@@ -248,7 +248,7 @@ impl Engine {
         Ok(())
     }
 
-    /// `DELETE`: remove the tag with this key and value; 404 when there is none.
+    /// `DELETE`: remove the tag with this key and value; not found when there is none.
     pub async fn delete_tag(
         &self,
         owner: TagOwner,

@@ -19,9 +19,9 @@ pub struct Op {
 /// What the caller gets once the change is durable.
 #[derive(Debug, Clone, PartialEq)]
 pub enum Answer {
-    /// 200, empty.
+    /// Nothing.
     Empty,
-    /// Restart and retry: 204.
+    /// Restart and retry: nothing, and no content.
     NoContent,
     /// The workflow's id.
     WorkflowId,
@@ -57,7 +57,7 @@ impl Op {
         }
     }
 
-    /// An event whose caller is answered with an empty 200.
+    /// An event whose caller is answered with nothing.
     pub fn plain(event: Event) -> Op {
         Op::new(event, Answer::Empty)
     }
@@ -187,17 +187,17 @@ impl Op {
     }
 }
 
-/// A successful answer, before HTTP.
+/// A successful answer, before the API renders it.
 #[derive(Debug, Clone)]
 pub enum Reply {
-    /// 200, empty body.
+    /// Nothing.
     Ok,
-    /// 204.
+    /// No content.
     NoContent,
-    /// 200 `text/plain` (ids, as Conductor sends them).
+    /// Text (ids, as Conductor sends them).
     Text(String),
     Json(Value),
-    /// A polled task, or nothing (204).
+    /// A polled task, or no content.
     Task(Option<Box<Task>>),
     /// The first answer to a repeated Idempotency-Key.
     Replayed(IdempotencyRecord),
@@ -211,7 +211,7 @@ pub struct Rendered {
     pub body: Vec<u8>,
 }
 
-/// How answers are recorded. The engine does not speak HTTP: the API supplies this.
+/// How answers are recorded. The engine does not know their wire form: the API supplies this.
 pub trait Answers: Send + Sync {
     fn reply(&self, reply: &Reply) -> Rendered;
     fn error(&self, error: &Error) -> Rendered;

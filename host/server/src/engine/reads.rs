@@ -11,7 +11,7 @@ use fermata_store::{SignalRecord, StoreError};
 use std::collections::HashMap;
 
 impl Engine {
-    /// `GET /workflow/{id}`. An unknown id is 404 with the message of Conductor's
+    /// `GET /workflow/{id}`. An unknown id is not found, with the message of Conductor's
     /// `WorkflowServiceImpl.getExecutionStatus`, which Orkes answers (conductor-python's
     /// `test_orkes_clients.py` checks it), not the "No such workflow found by id" of the other
     /// endpoints.
@@ -22,7 +22,7 @@ impl Engine {
             .ok_or_else(|| Error::not_found(format!("Workflow with id: {id} not found.")))
     }
 
-    /// The signals an execution received, as recorded; 404 for an unknown execution.
+    /// The signals an execution received, as recorded; not found for an unknown execution.
     pub async fn signal_log(&self, id: &str) -> Result<Vec<SignalRecord>> {
         self.workflow(id, false).await?;
         Ok(self.store.signals(id).await?)

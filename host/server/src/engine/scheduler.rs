@@ -62,7 +62,7 @@ impl Engine {
             .collect())
     }
 
-    /// Deleting a schedule that does not exist is fine (Conductor answers 200 too).
+    /// Deleting a schedule that does not exist is fine (Conductor accepts it too).
     pub async fn delete_schedule(&self, name: &str) -> Result<()> {
         self.store.delete_schedule(name).await?;
         Ok(())
@@ -78,7 +78,7 @@ impl Engine {
         Ok(())
     }
 
-    /// Resuming a schedule that runs is a no-op (Conductor OSS answers 404, which looks like
+    /// Resuming a schedule that runs is a no-op (Conductor OSS says not found, which looks like
     /// a bug). It runs next at its first slot after now: resuming never back-fills.
     pub async fn resume_schedule(&self, name: &str) -> Result<()> {
         let mut s = self.get_schedule(name).await?;

@@ -1,8 +1,8 @@
 //! Incoming webhooks (reference conductor-signals-extra §2): configs kept, deliveries
 //! verified, matched and recorded.
 //!
-//! A delivery is verified first; a bad one is answered 401 and changes nothing but the
-//! delivery log. A good one completes every open WAIT_FOR_WEBHOOK task of the receiver
+//! A delivery is verified first; a bad one is refused as unauthenticated and changes
+//! nothing but the delivery log. A good one completes every open WAIT_FOR_WEBHOOK task of the receiver
 //! workflows whose `matches` hold over its body, each as a signal on its own execution (the
 //! engine's one path: locked, decided, committed with its signal record), then starts the
 //! `workflowsToStart` with the body as input, and is recorded with what it did.
