@@ -466,7 +466,8 @@ describe("error paths as surfaced by the SDK", () => {
       status: 404,
       method: "GET",
       path: `/api/workflow/${missing}`,
-      message: /No such workflow found by id/,
+      // Orkes' wording for this read (conductor-python's test_orkes_clients checks it).
+      message: new RegExp(`Workflow with id: ${missing} not found\\.`),
     });
     await expectSdkError(sdk, () => executor.getExecution(missing), {
       status: 404,
