@@ -222,3 +222,36 @@ async fn a_state_update_is_all_or_nothing_and_a_refused_sync_signal_stays_refuse
         assert_eq!(r.status().as_u16(), 404);
     }
 }
+
+#[tokio::test]
+async fn an_asynchronous_signal_sent_early_is_kept_for_the_next_waiting_task_across_a_crash() {
+    let mut s = Server::start().await;
+    s.define(json!({"name": "early", "tasks": [
+        fermata_tests::simple("first"),
+        {"name": "w", "taskReferenceName": "w", "type": "WAIT"},
+        {"name": "y", "taskReferenceName": "y", "type": "YIELD"}]}))
+        .await;
+    let id = s.start_workflow("early", json!({})).await;
+    for n in [1, 2] {
+        let r = s
+            .post(&format!("/tasks/{id}/COMPLETED/signal"), json!({"n": n}))
+            .await;
+        assert_eq!(r.status, 200, "{}", r.text);
+    }
+    let wf = s.workflow(&id).await;
+    assert_eq!(wf["earlySignals"].as_array().unwrap().len(), 2, "{wf:#}");
+    s.kill9();
+    s.restart().await;
+    // The worker task ends: the WAIT takes the first signal, the YIELD after it the second.
+    assert_eq!(s.complete(&id, "first", json!({})).await.status, 200);
+    let wf = s.wait_for(&id, 10, |wf| wf["status"] != "RUNNING").await;
+    assert_eq!(wf["status"], "COMPLETED", "{wf:#}");
+    assert_eq!(latest(&wf, "w")["outputData"]["n"], 1);
+    assert_eq!(latest(&wf, "y")["outputData"]["n"], 2);
+    assert!(wf.get("earlySignals").is_none(), "{wf:#}");
+    // A synchronous signal does not wait for a future task: with nothing blocked it is 404.
+    let other = s.start_workflow("early", json!({})).await;
+    s.post(&format!("/tasks/{other}/COMPLETED/signal/sync"), json!({}))
+        .await
+        .assert_error(404);
+}

@@ -643,7 +643,7 @@ async fn task_update_error_paths() {
         .expect("the accepted signal is logged");
     assert_eq!(
         signal["message"],
-        "no task waited for the signal; nothing changed"
+        "no task waited: kept for the next task that waits for a signal"
     );
 }
 

@@ -100,6 +100,7 @@ pub(super) fn create(new: NewWorkflow, env: &mut dyn Env) -> Result<Workflow, En
         workflow_definition: def,
         tasks: vec![],
         inbox: vec![],
+        early_signals: vec![],
     };
     Ok(wf)
 }

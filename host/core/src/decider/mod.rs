@@ -545,6 +545,7 @@ pub fn apply(wf: &mut Workflow, event: Event, env: &mut dyn Env) -> Result<Outco
         *wf = before;
         return Err(e);
     }
+    named_updates::take_early_signals(wf, env, &mut out);
     wf.tasks.sort_by_key(|t| t.seq);
     ending::tell_relatives(&before, wf, event_name, &mut out.effects);
     out.changed = *wf != before;

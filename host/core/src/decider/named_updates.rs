@@ -2,9 +2,12 @@
 //! task that waits", a webhook's match — resolved against the execution here, then applied
 //! as any task update with the output merged.
 
-use super::tasks::{blocked_wait_task, pending_task_by_ref, update};
+use super::tasks::{blocked_wait_task, is_blocking, pending_task_by_ref, update};
 use super::{EngineError, Env, Outcome, OutputChange, RefUpdate, SignalUpdate, TaskUpdate};
-use crate::model::{Json, Task, TaskResultStatus, Workflow};
+use crate::model::{EarlySignal, Json, Task, TaskResultStatus, Workflow};
+
+/// Early signals one workflow keeps at most.
+pub const MAX_EARLY_SIGNALS: usize = 100;
 
 pub(super) fn update_by_ref(
     wf: &mut Workflow,
@@ -38,7 +41,49 @@ pub(super) fn signal(
             "Found no blocked task in workflow {} to signal",
             wf.workflow_id
         ))),
-        None => Ok(()),
+        // An ended workflow takes nothing, as Conductor's asynchronous signal accepts it.
+        None if wf.status.is_terminal() => Ok(()),
+        None if wf.early_signals.len() >= MAX_EARLY_SIGNALS => Err(EngineError {
+            kind: super::ErrorKind::Full,
+            message: format!(
+                "Workflow {} already keeps {MAX_EARLY_SIGNALS} signals no task has taken",
+                wf.workflow_id
+            ),
+        }),
+        // Kept: the next task that waits for a signal takes it (`take_early_signals`).
+        None => {
+            wf.early_signals.push(EarlySignal {
+                status: s.status,
+                output: s.output,
+                received_time: env.now(),
+            });
+            Ok(())
+        }
+    }
+}
+
+/// After any event: a task that now waits for a signal takes the first early one, and so on
+/// while tasks wait and signals are kept. A signal the task cannot take is kept.
+pub(super) fn take_early_signals(wf: &mut Workflow, env: &mut dyn Env, out: &mut Outcome) {
+    // The event's own answer (the task a poll handed out, ...) stays the answer.
+    let answered = out.task_id.clone();
+    take(wf, env, out);
+    out.task_id = answered;
+}
+
+fn take(wf: &mut Workflow, env: &mut dyn Env, out: &mut Outcome) {
+    while !wf.early_signals.is_empty() && !wf.status.is_terminal() {
+        let Some(task) = wf.tasks.iter().find(|t| is_blocking(t)) else {
+            return;
+        };
+        let signal = wf.early_signals[0].clone();
+        let merged = merged(task, signal.status, signal.output, None);
+        let before = wf.clone();
+        if update(wf, merged, env, out).is_err() {
+            *wf = before;
+            return;
+        }
+        wf.early_signals.remove(0);
     }
 }
 

@@ -108,6 +108,8 @@ pub(super) fn restart(
         )));
     }
     drop_all_tasks(wf, fx);
+    // Signals kept for the run that ended are not for the new one.
+    wf.early_signals.clear();
     reopen(wf);
     let now = env.now();
     wf.create_time = now;

@@ -3,7 +3,7 @@
 
 use super::defs::{Json, TaskDef, WorkflowDef, WorkflowTask};
 use super::lenient::null_default;
-use super::status::{TaskStatus, WorkflowStatus};
+use super::status::{TaskResultStatus, TaskStatus, WorkflowStatus};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
 
@@ -63,6 +63,20 @@ pub struct Workflow {
     /// queue). The store keeps them apart from the execution's JSON and loads them with it.
     #[serde(skip)]
     pub inbox: Vec<InboxMessage>,
+    /// Asynchronous signals sent before any task waited for one: the next task that waits
+    /// for a signal (a YIELD, a WAIT without a time) takes the first.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub early_signals: Vec<EarlySignal>,
+}
+
+/// A signal kept for the next task that waits for one.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "camelCase")]
+pub struct EarlySignal {
+    pub status: TaskResultStatus,
+    #[serde(default)]
+    pub output: Json,
+    pub received_time: i64,
 }
 
 /// A message sent to a running workflow (`POST /workflow/{id}/messages`), in Conductor's

@@ -14,7 +14,7 @@ pub use defs::{
     Json, RetryLogic, SubWorkflowParams, TaskDef, TimeoutPolicy, WorkflowDef, WorkflowTask,
     WorkflowTimeoutPolicy, walk, walk_mut,
 };
-pub use exec::{InboxMessage, Task, Workflow, strip_iteration};
+pub use exec::{EarlySignal, InboxMessage, Task, Workflow, strip_iteration};
 pub use requests::*;
 pub use status::{TaskResultStatus, TaskStatus, WorkflowStatus};
 pub use summary::{TaskSummary, WorkflowStatusView, WorkflowSummary};

@@ -199,6 +199,7 @@ impl Engine {
                 }
             };
             let reply = op.reply(&wf, &outcome);
+            let note = signal_note(&op, &stored.workflow, &wf, outcome.changed);
             let mut commit = Commit::default();
             let mut wakes = Wakes::default();
             // A plugin's `conductor:` events are published with its applied outcome only.
@@ -239,10 +240,6 @@ impl Engine {
             }
             if let Some(call) = call.filter(|_| op.recorded()) {
                 let rendered = self.answers.reply(&reply);
-                // Accepted and lost otherwise, as Conductor's asynchronous signal is: the log
-                // says so.
-                let note = (!changed && matches!(op.event, fermata_core::Event::Signal(_)))
-                    .then(|| "no task waited for the signal; nothing changed".to_string());
                 commit.signals.push(signal_record(
                     workflow_id,
                     &op,
@@ -397,6 +394,21 @@ impl Attempts {
             return Err(too_many_lookups(workflow_id));
         }
         Ok(true)
+    }
+}
+
+/// What the signal log says of an asynchronous signal that found no task waiting: kept for
+/// the next task that waits, or (the workflow having ended) taken by nothing.
+fn signal_note(op: &Op, before: &Workflow, after: &Workflow, changed: bool) -> Option<String> {
+    if !matches!(op.event, fermata_core::Event::Signal(_)) {
+        return None;
+    }
+    if after.early_signals.len() > before.early_signals.len() {
+        Some("no task waited: kept for the next task that waits for a signal".into())
+    } else if !changed {
+        Some("no task waited for the signal; nothing changed".into())
+    } else {
+        None
     }
 }
 

@@ -1741,3 +1741,37 @@ fn an_interrupted_run_starts_again() {
     assert_eq!(again.task_id, Some(id.clone()));
     assert_eq!(wf.tasks[0].poll_count, 2);
 }
+
+#[test]
+fn an_early_asynchronous_signal_is_taken_by_the_next_task_that_waits_for_one() {
+    use crate::decider::SignalUpdate;
+    let mut env = TestEnv::new();
+    let def: WorkflowDef = serde_json::from_value(json!({"name": "early", "tasks": [
+        {"name": "first", "taskReferenceName": "first"},
+        {"name": "y", "taskReferenceName": "y", "type": "YIELD"}]}))
+    .unwrap();
+    let (mut wf, _) = started(&mut env, def);
+    let early = Event::Signal(SignalUpdate {
+        status: TaskResultStatus::Completed,
+        output: json!({"early": true}).as_object().unwrap().clone(),
+        required: false,
+    });
+    let out = apply(&mut wf, early, &mut env).unwrap();
+    assert!(out.changed);
+    assert_eq!(wf.early_signals.len(), 1);
+    let first = open_id(&wf, "first");
+    let out = apply(
+        &mut wf,
+        update(&first, TaskResultStatus::Completed, json!({})),
+        &mut env,
+    )
+    .unwrap();
+    assert_eq!(
+        out.task_id.as_deref(),
+        Some(first.as_str()),
+        "the event's answer stays"
+    );
+    assert!(wf.early_signals.is_empty());
+    assert_eq!(wf.status, WorkflowStatus::Completed);
+    assert_eq!(wf.tasks[1].output_data["early"], true);
+}
