@@ -117,7 +117,15 @@ impl ServeArgs {
     }
 }
 
-fn main() -> anyhow::Result<()> {
+/// A start that cannot go on: one line that says what to do, and exit status 2.
+fn main() {
+    if let Err(e) = run() {
+        eprintln!("fermata: {e:#}");
+        std::process::exit(2);
+    }
+}
+
+fn run() -> anyhow::Result<()> {
     tracing_subscriber::fmt()
         .with_env_filter(
             tracing_subscriber::EnvFilter::try_from_env("FERMATA_LOG")
@@ -134,11 +142,7 @@ fn main() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = Arc::new(
-        SqliteStore::open(&args.database_url)
-            .await
-            .with_context(|| format!("opening {}", args.database_url))?,
-    );
+    let store = Arc::new(open_store(&args.database_url).await?);
     let (stop, stopped) = watch::channel(false);
     let engine = Engine::new(store.clone(), Arc::new(api::HttpAnswers), stopped);
 
@@ -222,6 +226,20 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     store.close().await;
     tracing::info!("stopped");
     Ok(())
+}
+
+/// The store `--database-url` names. Only the embedded SQLite store exists in this build.
+async fn open_store(url: &str) -> anyhow::Result<SqliteStore> {
+    let scheme = url.split_once(':').map_or("", |(s, _)| s);
+    match scheme {
+        "sqlite" => Ok(SqliteStore::open(url).await?),
+        "postgres" | "postgresql" => anyhow::bail!(
+            "--database-url {scheme}://…: this fermata has no Postgres store yet; use sqlite://PATH (the embedded default)"
+        ),
+        _ => anyhow::bail!(
+            "--database-url {url}: unknown database URL scheme '{scheme}'; use sqlite://PATH"
+        ),
+    }
 }
 
 async fn shutdown_signal() {

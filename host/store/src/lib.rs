@@ -1,18 +1,23 @@
-//! fermata-store: everything fermata keeps. The engine talks to [`Store`]; SQLite is the
-//! embedded default ([`SqliteStore`]). A Postgres backend implements the same trait.
+//! fermata-store: everything fermata keeps. The engine talks to the store by role
+//! ([`Executions`], [`Queues`], [`Timers`], ...; [`Store`] is all of them); SQLite is the
+//! embedded default ([`SqliteStore`]). A Postgres backend implements the same traits.
 
+mod roles;
 mod sqlite;
 
-use async_trait::async_trait;
-use fermata_core::model::events::EventHandler;
-use fermata_core::model::{TaskDef, TaskExecLog, Workflow, WorkflowDef, WorkflowStatus};
-use fermata_core::search::WorkflowQuery;
+use fermata_core::model::{TaskExecLog, Workflow};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+pub use roles::{
+    Definitions, Events, Executions, Outbox, Plugins, Queues, Schedules, SignalLog, Store, Timers,
+    Webhooks,
+};
 pub use sqlite::SqliteStore;
 
-#[derive(Debug, thiserror::Error)]
+/// What went wrong in the store, without the driver's types: each backend maps its own
+/// errors here, and says whether trying again may help.
+#[derive(Debug, Clone, thiserror::Error)]
 pub enum StoreError {
     /// Another writer changed the execution since it was loaded: reload and apply again.
     #[error("execution {0} was changed concurrently")]
@@ -21,31 +26,36 @@ pub enum StoreError {
     AlreadyExists(String),
     #[error("{0}")]
     NotFound(String),
-
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
-    #[error("database error: {0}")]
-    Database(#[from] sqlx::Error),
-    #[error("migration error: {0}")]
-    Migrate(#[from] sqlx::migrate::MigrateError),
+    /// The database failed an operation; `transient`: the same operation may succeed later
+    /// (the database was busy, full or unreachable for a moment).
+    #[error("database error: {message}")]
+    Database { message: String, transient: bool },
+    /// The database cannot be opened or reached at all.
+    #[error("{0}")]
+    Unreachable(String),
+    /// The database was migrated by a newer fermata.
+    #[error(
+        "the database was migrated by a newer fermata (schema version {found}; this fermata knows up to {known}): run that fermata or a newer one"
+    )]
+    TooNew { found: i64, known: i64 },
+    #[error("migrating the database failed: {0}")]
+    Migration(String),
 }
 
 impl StoreError {
-    /// Whether the same request may succeed later (the database was busy, full or
-    /// unreachable), as opposed to failing the same way every time.
+    /// Whether the same request may succeed later, as opposed to failing the same way
+    /// every time.
     pub fn is_transient(&self) -> bool {
-        match self {
-            StoreError::Conflict(_) => true,
-            StoreError::Database(sqlx::Error::Database(e)) => {
-                // SQLite's primary result codes: BUSY, LOCKED, IOERR, FULL, CANTOPEN.
-                let code = e.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
-                matches!(code & 0xff, 5 | 6 | 10 | 13 | 14)
-            }
-            StoreError::Database(
-                sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed,
-            ) => true,
-            _ => false,
-        }
+        matches!(
+            self,
+            StoreError::Conflict(_)
+                | StoreError::Database {
+                    transient: true,
+                    ..
+                }
+        )
     }
 }
 
@@ -287,174 +297,4 @@ pub struct DefSummary {
     pub version: i32,
     pub create_time: i64,
     pub update_time: i64,
-}
-
-#[async_trait]
-pub trait Store: Send + Sync + 'static {
-    // ---- metadata ----
-    /// Insert a workflow definition; `overwrite` replaces an existing name+version.
-    async fn put_workflow_def(&self, def: &WorkflowDef, overwrite: bool, now: i64) -> Result<()>;
-    /// `None` version: the latest.
-    async fn workflow_def(&self, name: &str, version: Option<i32>) -> Result<Option<WorkflowDef>>;
-    async fn workflow_defs(&self) -> Result<Vec<WorkflowDef>>;
-    async fn workflow_def_versions(&self) -> Result<Vec<DefSummary>>;
-    async fn delete_workflow_def(&self, name: &str, version: i32) -> Result<bool>;
-    async fn put_task_def(&self, def: &TaskDef, now: i64) -> Result<()>;
-    async fn task_def(&self, name: &str) -> Result<Option<TaskDef>>;
-    async fn task_defs(&self) -> Result<Vec<TaskDef>>;
-    async fn delete_task_def(&self, name: &str) -> Result<bool>;
-
-    // ---- executions ----
-    /// Load an execution with its tasks, ready to be changed and written back.
-    async fn load(&self, id: &str) -> Result<Option<Stored>>;
-    /// Read an execution for display.
-    async fn workflow(&self, id: &str, include_tasks: bool) -> Result<Option<Workflow>>;
-    /// Apply a commit atomically. Fails with [`StoreError::Conflict`] (and writes nothing)
-    /// when an execution changed since it was loaded.
-    async fn commit(&self, commit: Commit) -> Result<()>;
-    async fn remove_execution(&self, id: &str) -> Result<bool>;
-    /// Stop handing out work for an execution whose stored data cannot be read: no more
-    /// timer wake-ups, no queue entries. Its rows stay for an operator to inspect.
-    async fn quarantine(&self, id: &str) -> Result<()>;
-    async fn task(&self, task_id: &str) -> Result<Option<fermata_core::model::Task>>;
-    async fn search(&self, query: &WorkflowQuery) -> Result<(i64, Vec<Workflow>)>;
-    /// Tasks of every execution matching the query: the total and one page.
-    async fn search_tasks(
-        &self,
-        query: &fermata_core::task_search::TaskQuery,
-    ) -> Result<(i64, Vec<fermata_core::model::Task>)>;
-    async fn correlated(
-        &self,
-        name: &str,
-        correlation_id: &str,
-        include_closed: bool,
-    ) -> Result<Vec<String>>;
-    async fn running(
-        &self,
-        name: &str,
-        version: Option<i32>,
-        start: Option<i64>,
-        end: Option<i64>,
-    ) -> Result<Vec<String>>;
-    async fn by_idempotency_key(
-        &self,
-        name: &str,
-        key: &str,
-    ) -> Result<Option<(String, WorkflowStatus)>>;
-
-    // ---- queues and timers ----
-    /// Up to `count` visible entries of `queue` that no other poller holds, held for this
-    /// caller until [`Store::release`] (or until `lease_ms` passes, should it never come).
-    async fn claim(&self, queue: &str, count: u32, now: i64, lease_ms: i64)
-    -> Result<Vec<Claimed>>;
-    fn release(&self, task_ids: &[String]);
-    /// Like [`Store::claim`], over every queue whose name starts with `prefix`.
-    async fn claim_prefix(
-        &self,
-        prefix: &str,
-        count: u32,
-        now: i64,
-        lease_ms: i64,
-    ) -> Result<Vec<Claimed>>;
-    async fn queue_size(&self, queue: &str) -> Result<i64>;
-    async fn queue_sizes(&self) -> Result<HashMap<String, i64>>;
-    /// Executions whose `next_wake_at` has come.
-    async fn due(&self, now: i64, limit: u32) -> Result<Vec<String>>;
-    async fn next_due(&self) -> Result<Option<i64>>;
-
-    // ---- logs, signals, idempotency ----
-    async fn append_task_log(&self, task_id: &str, log: &TaskExecLog) -> Result<()>;
-    async fn task_logs(&self, task_id: &str) -> Result<Vec<TaskExecLog>>;
-    async fn signals(&self, workflow_id: &str) -> Result<Vec<SignalRecord>>;
-    async fn idempotency(&self, key: &str) -> Result<Option<IdempotencyRecord>>;
-
-    // ---- messages between executions ----
-    /// Undelivered messages, oldest first.
-    async fn pending_messages(&self, limit: u32) -> Result<Vec<OutboxRow>>;
-    /// Whether message `id` is still undelivered.
-    async fn message_pending(&self, id: i64) -> Result<bool>;
-
-    // ---- poll data and tags ----
-    async fn put_poll_data(&self, polls: &[PollData]) -> Result<()>;
-    /// Every task type's (`None`), or one's.
-    async fn poll_data(&self, task_type: Option<&str>) -> Result<Vec<PollData>>;
-    async fn tags(&self, owner: TagOwner, name: &str) -> Result<Vec<serde_json::Value>>;
-    async fn put_tags(&self, owner: TagOwner, name: &str, tags: &[serde_json::Value])
-    -> Result<()>;
-
-    // ---- schedules ----
-    /// Create or replace; `next_run_at` as computed by the caller (`None`: paused).
-    async fn put_schedule(
-        &self,
-        schedule: &fermata_core::schedule::WorkflowSchedule,
-        next_run_at: Option<i64>,
-    ) -> Result<()>;
-    /// Change what is kept of an existing schedule (its tags, ...) and nothing about when
-    /// it fires: a slot that fires meanwhile stays fired.
-    async fn update_schedule_details(
-        &self,
-        schedule: &fermata_core::schedule::WorkflowSchedule,
-    ) -> Result<bool>;
-    async fn schedule(&self, name: &str) -> Result<Option<StoredSchedule>>;
-    async fn schedules(&self) -> Result<Vec<StoredSchedule>>;
-    async fn delete_schedule(&self, name: &str) -> Result<bool>;
-    /// Schedules whose next run has come.
-    async fn due_schedules(&self, now: i64, limit: u32) -> Result<Vec<StoredSchedule>>;
-    async fn next_schedule_due(&self) -> Result<Option<i64>>;
-    /// Firings, newest first.
-    async fn schedule_executions(
-        &self,
-        schedule: Option<&str>,
-        limit: u32,
-    ) -> Result<Vec<fermata_core::schedule::ScheduleExecution>>;
-
-    // ---- incoming webhooks ----
-    /// Set `urlVerified` on a stored webhook, leaving the rest as it is now.
-    async fn mark_webhook_verified(&self, id: &str) -> Result<()>;
-    /// `create`: fail with [`StoreError::AlreadyExists`] if the id is taken; otherwise fail
-    /// with [`StoreError::NotFound`] if it is not.
-    async fn put_webhook(
-        &self,
-        config: &fermata_core::webhook::WebhookConfig,
-        create: bool,
-    ) -> Result<()>;
-    async fn webhook(&self, id: &str) -> Result<Option<fermata_core::webhook::WebhookConfig>>;
-    async fn webhooks(&self) -> Result<Vec<fermata_core::webhook::WebhookConfig>>;
-    /// The webhook and its deliveries.
-    async fn delete_webhook(&self, id: &str) -> Result<bool>;
-    /// The open WAIT_FOR_WEBHOOK tasks of executions of `workflow_name` (`None` version:
-    /// any), from the index the commits keep.
-    async fn webhook_waits(
-        &self,
-        workflow_name: &str,
-        version: Option<i32>,
-    ) -> Result<Vec<WebhookWait>>;
-    /// Record a delivery, keeping the latest [`MAX_WEBHOOK_DELIVERIES`] of its webhook.
-    async fn add_webhook_delivery(
-        &self,
-        delivery: &fermata_core::webhook::WebhookDelivery,
-    ) -> Result<()>;
-    /// A webhook's deliveries, newest first.
-    async fn webhook_deliveries(
-        &self,
-        webhook_id: &str,
-        limit: u32,
-    ) -> Result<Vec<fermata_core::webhook::WebhookDelivery>>;
-
-    // ---- plugins ----
-    async fn put_plugin(&self, task_type: &str, wasm: &[u8], sha256: &str, now: i64) -> Result<()>;
-    /// Every plugin registered at run time: (task type, component bytes).
-    async fn stored_plugins(&self) -> Result<Vec<(String, Vec<u8>)>>;
-
-    // ---- event queues and handlers ----
-    async fn pending_events(&self, limit: u32) -> Result<Vec<EventRow>>;
-    async fn mark_events_processed(&self, ids: &[i64], now: i64) -> Result<()>;
-    /// Messages of one queue, newest first (for inspection).
-    async fn queue_events(&self, queue: &str, limit: u32) -> Result<Vec<EventRow>>;
-    /// `create`: fail if it exists; otherwise fail if it does not.
-    async fn put_event_handler(&self, handler: &EventHandler, create: bool) -> Result<()>;
-    async fn event_handlers(&self) -> Result<Vec<EventHandler>>;
-    async fn delete_event_handler(&self, name: &str) -> Result<bool>;
-    async fn kafka_offsets(&self, topic: &str) -> Result<HashMap<i32, i64>>;
-    async fn save_kafka_offset(&self, topic: &str, partition: i32, next_offset: i64) -> Result<()>;
 }

@@ -1,6 +1,9 @@
 use fermata_core::decider::{self, Env, NewWorkflow};
 use fermata_core::model::{WorkflowDef, WorkflowStatus};
-use fermata_store::{Commit, ExecutionWrite, QueueOp, SqliteStore, Store, StoreError};
+use fermata_store::{
+    Commit, Definitions, ExecutionWrite, Executions, QueueOp, Queues, Schedules, SqliteStore,
+    StoreError, Timers,
+};
 use serde_json::json;
 
 struct E(u32);

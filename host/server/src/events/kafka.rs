@@ -3,7 +3,7 @@
 //! kept in the database after its message was handled, so a restart resumes where it was.
 
 use super::Events;
-use fermata_store::Store;
+use fermata_store::Events as EventStore;
 use rdkafka::consumer::{Consumer, StreamConsumer};
 use rdkafka::{ClientConfig, Message, Offset, TopicPartitionList};
 use std::sync::Arc;
@@ -14,7 +14,7 @@ const METADATA_TIMEOUT: Duration = Duration::from_secs(10);
 pub struct Listener {
     consumer: StreamConsumer,
     topic: String,
-    store: Arc<dyn Store>,
+    store: Arc<dyn EventStore>,
 }
 
 impl Listener {
@@ -23,7 +23,7 @@ impl Listener {
     pub async fn open(
         brokers: &str,
         topic: &str,
-        store: Arc<dyn Store>,
+        store: Arc<dyn EventStore>,
     ) -> anyhow::Result<Listener> {
         let consumer: StreamConsumer = ClientConfig::new()
             .set("bootstrap.servers", brokers)

@@ -14,7 +14,7 @@ use fermata_core::model::events::{EventAction, EventHandler};
 use fermata_core::model::{
     Json, StartWorkflowRequest, TaskResult, TaskResultStatus, strip_iteration,
 };
-use fermata_store::Store;
+use fermata_store::Events as EventStore;
 use serde_json::{Value, json};
 use std::collections::HashMap;
 use std::sync::{Arc, Mutex};
@@ -26,7 +26,7 @@ const MAX_KAFKA_TOPICS: usize = 256;
 
 pub struct Events {
     engine: Arc<Engine>,
-    store: Arc<dyn Store>,
+    store: Arc<dyn EventStore>,
     /// Brokers of `kafka:` events (`--event-kafka-brokers`).
     kafka_brokers: Option<String>,
     listeners: Mutex<HashMap<String, tokio::task::JoinHandle<()>>>,
@@ -37,7 +37,7 @@ pub struct Events {
 impl Events {
     pub fn new(
         engine: Arc<Engine>,
-        store: Arc<dyn Store>,
+        store: Arc<dyn EventStore>,
         kafka_brokers: Option<String>,
     ) -> Arc<Events> {
         Arc::new(Events {

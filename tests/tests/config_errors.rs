@@ -1,0 +1,77 @@
+//! A start that cannot go on says why in one line, what to do about it, and exits non-zero:
+//! an unknown URL scheme, a database that cannot be opened, one migrated by a newer fermata.
+
+use fermata_tests::{Server, binary};
+use std::process::Command;
+
+/// Run `fermata serve` with these arguments until it exits; its status and stderr.
+fn serve(args: &[&str]) -> (i32, String) {
+    let out = Command::new(binary())
+        .arg("serve")
+        .args(["--listen", "127.0.0.1:0"])
+        .args(args)
+        .env("FERMATA_LOG", "off")
+        .output()
+        .expect("run fermata");
+    let stderr = String::from_utf8_lossy(&out.stderr).trim().to_string();
+    (out.status.code().unwrap_or(-1), stderr)
+}
+
+fn refused(args: &[&str], expected: &str) {
+    let (code, stderr) = serve(args);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(stderr.starts_with("fermata: "), "{stderr}");
+    assert!(stderr.contains(expected), "{stderr}");
+}
+
+#[test]
+fn unknown_schemes_and_postgres_are_refused_with_what_to_use() {
+    refused(
+        &["--database-url", "mysql://db/fermata"],
+        "unknown database URL scheme 'mysql'; use sqlite://PATH",
+    );
+    refused(
+        &["--database-url", "postgres://db/fermata"],
+        "no Postgres store yet; use sqlite://PATH",
+    );
+}
+
+#[test]
+fn a_database_that_cannot_be_opened_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let missing = format!("sqlite://{}/no/such/dir/f.db", dir.path().display());
+    refused(
+        &["--database-url", &missing],
+        "cannot open the SQLite database",
+    );
+}
+
+#[tokio::test]
+async fn a_database_migrated_by_a_newer_fermata_is_refused_untouched() {
+    let mut s = Server::start().await;
+    s.define(fermata_tests::three_task_def("kept")).await;
+    s.terminate();
+    let db = s.dir.path().join("fermata.db");
+    let url = format!("sqlite://{}", db.display());
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (9999, 'from the future', 1, x'00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    pool.close().await;
+    refused(
+        &["--database-url", &url],
+        "migrated by a newer fermata (schema version 9999",
+    );
+    // Nothing was changed: the definition is still there for the newer fermata.
+    let pool = sqlx::SqlitePool::connect(&url).await.unwrap();
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workflow_defs WHERE name = 'kept'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1);
+}
