@@ -530,6 +530,26 @@ fn push_in<'a>(
 }
 
 /// ` AND column op bound` for each bound given.
+/// ` AND (column LIKE '%text%' OR …)`, the text matched literally: `%`, `_` and `\` in it are
+/// not wildcards.
+fn push_contains(b: &mut QueryBuilder<Sqlite>, columns: &[&str], text: &str) {
+    let escaped = text
+        .replace('\\', "\\\\")
+        .replace('%', "\\%")
+        .replace('_', "\\_");
+    let pattern = format!("%{escaped}%");
+    b.push(" AND (");
+    for (i, column) in columns.iter().enumerate() {
+        if i > 0 {
+            b.push(" OR ");
+        }
+        b.push(format!("{column} LIKE "))
+            .push_bind(pattern.clone())
+            .push(" ESCAPE '\\'");
+    }
+    b.push(")");
+}
+
 fn push_bounds<const N: usize>(
     b: &mut QueryBuilder<Sqlite>,
     bounds: [(&str, &str, Option<i64>); N],

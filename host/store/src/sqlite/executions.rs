@@ -1,6 +1,6 @@
 //! [`Executions`] for [`SqliteStore`].
 
-use super::{SqliteStore, closed, corrupt, parse, push_bounds, push_in};
+use super::{SqliteStore, closed, corrupt, parse, push_bounds, push_contains, push_in};
 use crate::{Commit, Executions, Result, StoreError, Stored};
 use async_trait::async_trait;
 use fermata_core::model::{Task, TaskExecLog, Workflow, WorkflowStatus};
@@ -136,13 +136,7 @@ impl Executions for SqliteStore {
                 ],
             );
             if let Some(text) = &q.free_text {
-                b.push(" AND (id LIKE ")
-                    .push_bind(format!("%{text}%"))
-                    .push(" OR name LIKE ")
-                    .push_bind(format!("%{text}%"))
-                    .push(" OR correlation_id LIKE ")
-                    .push_bind(format!("%{text}%"))
-                    .push(")");
+                push_contains(b, &["id", "name", "correlation_id"], text);
             }
         }
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM executions");

@@ -1,7 +1,7 @@
 //! Task search on SQLite: indexed generated columns for type, status and times (migration
 //! 0008), the JSON itself for the rarer filters.
 
-use super::{SqliteStore, parse, push_bounds, push_in};
+use super::{SqliteStore, parse, push_bounds, push_contains, push_in};
 use crate::Result;
 use fermata_core::model::Task;
 use fermata_core::task_search::{TaskQuery, TaskSortField};
@@ -64,15 +64,15 @@ fn filter(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery) {
         ],
     );
     if let Some(text) = &q.free_text {
-        let like = format!("%{text}%");
-        b.push(" AND (id LIKE ")
-            .push_bind(like.clone())
-            .push(" OR task_type LIKE ")
-            .push_bind(like.clone())
-            .push(" OR workflow_id LIKE ")
-            .push_bind(like.clone())
-            .push(" OR json_extract(json, '$.referenceTaskName') LIKE ")
-            .push_bind(like)
-            .push(")");
+        push_contains(
+            b,
+            &[
+                "id",
+                "task_type",
+                "workflow_id",
+                "json_extract(json, '$.referenceTaskName')",
+            ],
+            text,
+        );
     }
 }

@@ -558,6 +558,13 @@ pub async fn search_filters_sorts_and_pages(s: &dyn Store) {
             .1,
         ["s1", "s3"]
     );
+    // Free text is matched literally: `%` and `_` are not wildcards.
+    assert_eq!(
+        found(query("", Some("lph"), asc, 0, 10)).await.1,
+        ["s1", "s2"]
+    );
+    assert_eq!(found(query("", Some("%"), asc, 0, 10)).await.0, 0);
+    assert_eq!(found(query("", Some("s_"), asc, 0, 10)).await.0, 0);
     assert_eq!(
         found(query("workflowId IN (s2, s3, nope)", None, asc, 0, 10))
             .await
