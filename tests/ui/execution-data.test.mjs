@@ -16,13 +16,13 @@ import {
   liveTask,
   open,
   screenshot,
+  simple,
   start,
   statusIs,
+  uniq,
   workflow,
 } from './harness.mjs';
 
-const uniq = () => Math.random().toString(36).slice(2, 8);
-const simple = (prefix, ref) => ({ name: `${prefix}_${ref}`, taskReferenceName: ref, type: 'SIMPLE' });
 
 let browser;
 
@@ -35,10 +35,6 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-function noScriptErrors() {
-  const errors = browser.pageErrors.splice(0);
-  assert.deepEqual(errors, [], `script errors in the page:\n${errors.join('\n')}`);
-}
 
 /** Open the dialog, let the workflow end through the API, confirm: the 409 stays in the dialog. */
 async function refusedOnceEnded(page, id, openIt) {
@@ -90,7 +86,7 @@ describe('variables, inbox and synchronous signal in the web UI', { timeout: 120
     // Once ended the variables are read only.
     await page.getByTestId('variables-card').getByText('Read only').waitFor();
     assert.equal(await page.getByTestId('edit-variables').count(), 0);
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -138,7 +134,7 @@ describe('variables, inbox and synchronous signal in the web UI', { timeout: 120
     await badgeShows(page, 'RUNNING');
     const refusal = await refusedOnceEnded(page, other, () => page.getByTestId('send-message').click());
     assert.match(refusal, /is not in RUNNING state \(current: TERMINATED\)/);
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -207,7 +203,7 @@ describe('variables, inbox and synchronous signal in the web UI', { timeout: 120
     assert.match(await error.textContent(), /Found no blocked task in workflow/);
     await page.getByTestId('dialog-cancel').click();
     assert.equal((await workflow(other)).tasks[0].status, 'SCHEDULED');
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 });

@@ -9,6 +9,12 @@ import { chromium } from 'playwright-core';
 
 const HERE = dirname(fileURLToPath(import.meta.url));
 export const OUT = join(HERE, 'out');
+
+/** A short random suffix that keeps one test's names apart from another's. */
+export const uniq = () => Math.random().toString(36).slice(2, 8);
+
+/** A SIMPLE task named after the test's prefix. */
+export const simple = (prefix, ref) => ({ name: `${prefix}_${ref}`, taskReferenceName: ref, type: 'SIMPLE' });
 export const BASE = process.env.FERMATA_URL;
 if (!BASE) throw new Error('FERMATA_URL is not set: run the UI tests with tests/ui/run.sh');
 
@@ -164,6 +170,11 @@ export async function launch() {
   return {
     context,
     pageErrors,
+    /** Fails the test with every script error the pages raised since the last check. */
+    assertNoScriptErrors() {
+      const errors = pageErrors.splice(0);
+      assert.deepEqual(errors, [], `script errors in the page:\n${errors.join('\n')}`);
+    },
     async close() {
       await context.close();
       rmSync(profile, { recursive: true, force: true });

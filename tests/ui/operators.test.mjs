@@ -16,13 +16,13 @@ import {
   liveTask,
   open,
   screenshot,
+  simple,
   start,
   statusIs,
+  uniq,
   workflow,
 } from './harness.mjs';
 
-const uniq = () => Math.random().toString(36).slice(2, 8);
-const simple = (prefix, ref) => ({ name: `${prefix}_${ref}`, taskReferenceName: ref, type: 'SIMPLE' });
 
 let browser;
 
@@ -35,10 +35,6 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-function noScriptErrors() {
-  const errors = browser.pageErrors.splice(0);
-  assert.deepEqual(errors, [], `script errors in the page:\n${errors.join('\n')}`);
-}
 
 /** Wait until the picture shows box `ref` with `status` (the page refreshes every 5 s). */
 const nodeShows = (page, ref, status) => page.locator(`[data-testid="diagram-node-${ref}"][data-status="${status}"]`).waitFor();
@@ -92,7 +88,7 @@ describe('operators in the web UI', { timeout: 120000 }, () => {
     await page.getByTestId('refresh').click();
     await nodeShows(page, 'join', 'COMPLETED');
     await nodeShows(page, 'after', 'SCHEDULED');
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -152,7 +148,7 @@ describe('operators in the web UI', { timeout: 120000 }, () => {
     await nodeShows(page, 'manual_review', 'SCHEDULED');
     assert.equal(await page.getByTestId('diagram-lane-route-default').getAttribute('data-taken'), 'true');
     assert.equal(await page.getByTestId('diagram-lane-route-invoice').getAttribute('data-taken'), 'false');
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -225,7 +221,7 @@ describe('operators in the web UI', { timeout: 120000 }, () => {
     await nodeShows(page, 'done', 'SCHEDULED');
     // The iteration picked stays picked across refreshes.
     assert.equal(await page.getByTestId('diagram-loop-loop').getAttribute('data-shown'), '2');
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -290,7 +286,7 @@ describe('operators in the web UI', { timeout: 120000 }, () => {
     await nodeShows(page, 'sub', 'COMPLETED');
     await page.locator('[data-testid=diagram-child-sub][data-child-status=COMPLETED]').waitFor();
     await badgeShows(page, 'RUNNING');
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 });

@@ -4,9 +4,21 @@
 // through the REST API too. Run with tests/ui/run.sh.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { api, assertServedUiIsCurrent, badgeShows, call, confirmDialog, define, eventually, launch, open, screenshot, workflow } from './harness.mjs';
+import {
+  api,
+  assertServedUiIsCurrent,
+  badgeShows,
+  call,
+  confirmDialog,
+  define,
+  eventually,
+  launch,
+  open,
+  screenshot,
+  uniq,
+  workflow,
+} from './harness.mjs';
 
-const uniq = () => Math.random().toString(36).slice(2, 8);
 // A workflow that ends by itself (no worker), so the every-second schedule leaves no backlog.
 const FLOW = `ui_sched_${uniq()}`;
 
@@ -25,10 +37,6 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-function noScriptErrors() {
-  const errors = browser.pageErrors.splice(0);
-  assert.deepEqual(errors, [], `script errors in the page:\n${errors.join('\n')}`);
-}
 
 /** Fill the New schedule dialog (open) up to the cron; the caller types the cron. */
 async function fillNewSchedule(page, name, input) {
@@ -114,7 +122,7 @@ describe('schedules in the web UI', { timeout: 120000 }, () => {
     assert.equal((await api('GET', `/scheduler/schedules/${name}`)).paused, false);
     await api('DELETE', `/scheduler/schedules/${other}`);
     await api('DELETE', `/scheduler/schedules/${name}`);
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -162,7 +170,7 @@ describe('schedules in the web UI', { timeout: 120000 }, () => {
     await page.waitForURL(/\/ui\/schedules\?deleted=/);
     await page.getByTestId('notice').getByText(`Schedule ${name} deleted.`).waitFor();
     assert.equal((await call('GET', `/scheduler/schedules/${name}`)).status, 404);
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 });

@@ -17,12 +17,12 @@ import {
   screenshot,
   start,
   statusIs,
+  uniq,
   workflow,
 } from './harness.mjs';
 
 const FLOW = 'ui_order';
 const REFS = ['charge', 'approval', 'ship'];
-const uniq = () => Math.random().toString(36).slice(2, 8);
 
 let browser;
 
@@ -37,10 +37,6 @@ after(async () => {
 });
 
 /** Fails the test if any page threw or logged a script error since the last check. */
-function noScriptErrors() {
-  const errors = browser.pageErrors.splice(0);
-  assert.deepEqual(errors, [], `script errors in the page:\n${errors.join('\n')}`);
-}
 
 describe('fermata web UI', { timeout: 120000 }, () => {
   test('executions page lists, filters and refreshes by itself', async () => {
@@ -102,7 +98,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     // Clearing the filters shows everything again.
     await page.getByTestId('filter-reset').click();
     await page.getByTestId(`row-${done}`).waitFor();
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -127,7 +123,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     // The page of a running execution refreshes by itself: a pause made elsewhere shows up.
     await api('PUT', `/workflow/${id}/pause`);
     await page.locator('[data-testid=workflow-status].status-PAUSED').waitFor({ timeout: 12000 });
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -173,7 +169,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     await page.getByTestId('dialog-error').getByText('not valid JSON').waitFor();
     await page.getByTestId('dialog-cancel').click();
     assert.equal((await workflow(other)).tasks[0].status, 'SCHEDULED');
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -203,7 +199,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     assert.deepEqual(wf.tasks[0].outputData, { approved: true });
     // The timed WAIT that follows is explained with its deadline.
     await page.getByTestId('why-sentence').getByText('waits until').waitFor({ timeout: 15000 });
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -239,7 +235,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     await page.locator('[data-testid=task-charge] button.linklike').click();
     await page.getByTestId('task-output-charge').waitFor();
     await screenshot(page, 'execution.png', { fullPage: true });
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -258,7 +254,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     assert.equal(wf.tasks[0].status, 'CANCELED');
     await page.getByTestId('why').getByText(/Terminated by 127\.0\.0\.1 at .*customer cancelled/).waitFor();
     await page.getByTestId('reason').getByText('customer cancelled').waitFor();
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -280,7 +276,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     assert.deepEqual(wf.tasks.map((t) => [t.referenceTaskName, t.status]), [['charge', 'SCHEDULED']]);
     assert.notEqual(wf.tasks[0].taskId, before.tasks[0].taskId);
     assert.equal(wf.reasonForIncompletion ?? null, null);
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -303,7 +299,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     assert.equal(wf.workflowVersion, 2);
     assert.deepEqual(wf.tasks.map((t) => t.referenceTaskName), ['first_in_v2']);
     await page.locator('.version', { hasText: 'v2' }).first().waitFor();
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -333,7 +329,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     assert.equal(rerun.taskId, approval.taskId);
     assert.deepEqual(rerun.inputData, { orderId: 'rr-1b', note: 'second look' });
     await page.locator('[data-testid=signal-row][data-op=rerun]').getByText('from task').waitFor();
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -368,7 +364,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     });
     await page.getByTestId('run-submit').click();
     await page.getByTestId('error-banner').getByText('404').waitFor();
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -379,7 +375,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     await page.getByTestId('definition-json').getByText('"taskReferenceName": "approval"').waitFor();
     assert.equal(await page.getByTestId('definition-name').textContent(), FLOW);
     await page.getByTestId('version-1').waitFor();
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -414,7 +410,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     await confirmDialog(page);
     await page.getByTestId('bulk-summary').getByText('Restart: 3 succeeded, 0 failed').waitFor();
     for (const id of ids) await statusIs(id, 'RUNNING');
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -478,7 +474,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     await screenshot(page, 'error-in-dialog.png');
     await page.getByTestId('dialog-cancel').click();
     await badgeShows(page, 'RUNNING');
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -488,7 +484,7 @@ describe('fermata web UI', { timeout: 120000 }, () => {
     await banner.waitFor();
     assert.match(await banner.textContent(), /404 Not found/);
     assert.match(await banner.textContent(), /00000000-0000-0000-0000-000000000000/);
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 });

@@ -6,9 +6,25 @@
 // Run with tests/ui/run.sh.
 import assert from 'node:assert/strict';
 import { after, before, describe, test } from 'node:test';
-import { BASE, api, assertServedUiIsCurrent, badgeShows, call, confirmDialog, define, eventually, launch, liveTask, open, screenshot, start, statusIs, workflow } from './harness.mjs';
+import {
+  BASE,
+  api,
+  assertServedUiIsCurrent,
+  badgeShows,
+  call,
+  confirmDialog,
+  define,
+  eventually,
+  launch,
+  liveTask,
+  open,
+  screenshot,
+  start,
+  statusIs,
+  uniq,
+  workflow,
+} from './harness.mjs';
 
-const uniq = () => Math.random().toString(36).slice(2, 8);
 // Waits for a delivery about its own order, then ends by itself (no worker).
 const FLOW = `ui_hook_flow_${uniq()}`;
 const HOOK_ID = `ui-hook-${uniq()}`;
@@ -39,10 +55,6 @@ after(async () => {
   if (browser) await browser.close();
 });
 
-function noScriptErrors() {
-  const errors = browser.pageErrors.splice(0);
-  assert.deepEqual(errors, [], `script errors in the page:\n${errors.join('\n')}`);
-}
 
 /** POST a body to the webhook's receive URL (outside /api), as a sender would. */
 async function deliver(id, body, headers = {}) {
@@ -131,7 +143,7 @@ describe('webhooks in the web UI', { timeout: 120000 }, () => {
     await confirmDialog(page);
     await page.getByTestId(`webhook-${other}`).waitFor({ state: 'detached' });
     assert.equal((await call('GET', `/metadata/webhook/${other}`)).status, 404);
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 
@@ -235,7 +247,7 @@ describe('webhooks in the web UI', { timeout: 120000 }, () => {
     assert.equal((await call('GET', `/metadata/webhook/${HOOK_ID}`)).status, 404);
     assert.equal((await deliver(HOOK_ID, body, { 'X-Token': TOKEN })).status, 404);
     await api('DELETE', `/workflow/${other}`);
-    noScriptErrors();
+    browser.assertNoScriptErrors();
     await page.close();
   });
 });

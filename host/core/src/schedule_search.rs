@@ -3,9 +3,8 @@
 //! `workflowId` with `=` or `IN`; `scheduledTime` and `executionTime` with `<`, `<=`, `>`,
 //! `>=`; `freeText` over names and ids; sort by `scheduledTime` or `executionTime`.
 
-use crate::limits::MAX_IDS_PER_REQUEST;
 use crate::schedule::ScheduleExecution;
-use crate::search::{SearchRequest, parse_clause, parse_time};
+use crate::search::{Clause, SearchRequest};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct ExecutionQuery {
@@ -48,41 +47,30 @@ impl ExecutionQuery {
         Ok(q)
     }
 
-    fn apply(&mut self, clause: &str) -> Result<(), String> {
-        let (field, op, values) = parse_clause(clause)?;
+    fn apply(&mut self, text: &str) -> Result<(), String> {
         let listed = self.schedule_names.len()
             + self.workflow_names.len()
             + self.states.len()
             + self.execution_ids.len()
-            + self.workflow_ids.len()
-            + values.len();
-        if listed > MAX_IDS_PER_REQUEST {
-            return Err(format!(
-                "A search can list at most {MAX_IDS_PER_REQUEST} values"
-            ));
-        }
-        let time = || -> Result<i64, String> {
-            let v = values
-                .first()
-                .ok_or_else(|| format!("Missing value in '{clause}'"))?;
-            parse_time(v)
-        };
-        let (after, before) = (i64::from(op == ">"), i64::from(op == "<"));
-        match (field.as_str(), op.as_str()) {
-            ("scheduleName", "=" | "IN") => self.schedule_names.extend(values),
-            ("workflowName" | "workflowType", "=" | "IN") => self.workflow_names.extend(values),
+            + self.workflow_ids.len();
+        let c = Clause::parse(text, listed)?;
+        match (c.field.as_str(), c.op.as_str()) {
+            ("scheduleName", "=" | "IN") => self.schedule_names.extend(c.values),
+            ("workflowName" | "workflowType", "=" | "IN") => self.workflow_names.extend(c.values),
             ("state" | "status", "=" | "IN") => self
                 .states
-                .extend(values.iter().map(|v| v.to_ascii_uppercase())),
-            ("executionId", "=" | "IN") => self.execution_ids.extend(values),
-            ("workflowId", "=" | "IN") => self.workflow_ids.extend(values),
-            ("scheduledTime", ">" | ">=") => self.scheduled.0 = Some(time()? + after),
-            ("scheduledTime", "<" | "<=") => self.scheduled.1 = Some(time()? - before),
-            ("executionTime", ">" | ">=") => self.executed.0 = Some(time()? + after),
-            ("executionTime", "<" | "<=") => self.executed.1 = Some(time()? - before),
+                .extend(c.values.iter().map(|v| v.to_ascii_uppercase())),
+            ("executionId", "=" | "IN") => self.execution_ids.extend(c.values),
+            ("workflowId", "=" | "IN") => self.workflow_ids.extend(c.values),
+            ("scheduledTime", ">" | ">=" | "<" | "<=") => {
+                c.narrow((&mut self.scheduled.0, &mut self.scheduled.1))?
+            }
+            ("executionTime", ">" | ">=" | "<" | "<=") => {
+                c.narrow((&mut self.executed.0, &mut self.executed.1))?
+            }
             _ => {
                 return Err(format!(
-                    "Unsupported search clause '{clause}': use scheduleName, workflowName, state, executionId or workflowId with = or IN, scheduledTime or executionTime with <, <=, >, >="
+                    "Unsupported search clause '{text}': use scheduleName, workflowName, state, executionId or workflowId with = or IN, scheduledTime or executionTime with <, <=, >, >="
                 ));
             }
         }

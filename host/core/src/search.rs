@@ -144,46 +144,30 @@ impl WorkflowQuery {
         Ok(q)
     }
 
-    fn apply(&mut self, clause: &str) -> Result<(), String> {
-        let (field, op, values) = parse_clause(clause)?;
+    fn apply(&mut self, text: &str) -> Result<(), String> {
         let listed = self.names.len()
             + self.statuses.len()
             + self.correlation_ids.len()
-            + self.workflow_ids.len()
-            + values.len();
-        if listed > MAX_IDS_PER_REQUEST {
-            return Err(format!(
-                "A search can list at most {MAX_IDS_PER_REQUEST} values"
-            ));
-        }
-        let one = || -> Result<&String, String> {
-            values
-                .first()
-                .ok_or_else(|| format!("Missing value in '{clause}'"))
-        };
-        let time = |v: &String| parse_time(v);
-        match (field.as_str(), op.as_str()) {
-            ("workflowType", "=" | "IN") => self.names.extend(values),
+            + self.workflow_ids.len();
+        let c = Clause::parse(text, listed)?;
+        match (c.field.as_str(), c.op.as_str()) {
+            ("workflowType", "=" | "IN") => self.names.extend(c.values),
             ("status", "=" | "IN") => {
-                for v in &values {
+                for v in &c.values {
                     self.statuses.push(v.parse()?);
                 }
             }
-            ("correlationId", "=" | "IN") => self.correlation_ids.extend(values),
-            ("workflowId", "=" | "IN") => self.workflow_ids.extend(values),
-            ("startTime", ">" | ">=") => {
-                self.start_from = Some(time(one()?)? + i64::from(op == ">"))
+            ("correlationId", "=" | "IN") => self.correlation_ids.extend(c.values),
+            ("workflowId", "=" | "IN") => self.workflow_ids.extend(c.values),
+            ("startTime", ">" | ">=" | "<" | "<=") => {
+                c.narrow((&mut self.start_from, &mut self.start_to))?
             }
-            ("startTime", "<" | "<=") => self.start_to = Some(time(one()?)? - i64::from(op == "<")),
-            ("updateTime", ">" | ">=") => {
-                self.update_from = Some(time(one()?)? + i64::from(op == ">"))
-            }
-            ("updateTime", "<" | "<=") => {
-                self.update_to = Some(time(one()?)? - i64::from(op == "<"))
+            ("updateTime", ">" | ">=" | "<" | "<=") => {
+                c.narrow((&mut self.update_from, &mut self.update_to))?
             }
             _ => {
                 return Err(format!(
-                    "Unsupported search clause '{clause}': use workflowType, status, correlationId or workflowId with = or IN, startTime or updateTime with <, <=, >, >="
+                    "Unsupported search clause '{text}': use workflowType, status, correlationId or workflowId with = or IN, startTime or updateTime with <, <=, >, >="
                 ));
             }
         }
@@ -192,7 +176,7 @@ impl WorkflowQuery {
 }
 
 /// Epoch milliseconds, or an ISO-8601 / RFC 3339 time.
-pub(crate) fn parse_time(v: &str) -> Result<i64, String> {
+fn parse_time(v: &str) -> Result<i64, String> {
     let ms = v
         .parse::<i64>()
         .or_else(|_| chrono::DateTime::parse_from_rfc3339(v).map(|t| t.timestamp_millis()))
@@ -258,7 +242,54 @@ pub(crate) fn split_and(query: &str) -> Vec<String> {
         .collect()
 }
 
-pub(crate) fn parse_clause(clause: &str) -> Result<(String, String, Vec<String>), String> {
+/// One parsed clause of a query.
+pub(crate) struct Clause<'a> {
+    pub text: &'a str,
+    pub field: String,
+    pub op: String,
+    pub values: Vec<String>,
+}
+
+impl<'a> Clause<'a> {
+    /// `listed`: the values the query lists already; with this clause's they may not pass
+    /// [`MAX_IDS_PER_REQUEST`].
+    pub(crate) fn parse(text: &'a str, listed: usize) -> Result<Clause<'a>, String> {
+        let (field, op, values) = parse_clause(text)?;
+        if listed + values.len() > MAX_IDS_PER_REQUEST {
+            return Err(format!(
+                "A search can list at most {MAX_IDS_PER_REQUEST} values"
+            ));
+        }
+        Ok(Clause {
+            text,
+            field,
+            op,
+            values,
+        })
+    }
+
+    /// A time comparison narrowing the inclusive bounds `(from, to)`: `>` and `>=` the
+    /// lower one, `<` and `<=` the upper one.
+    pub(crate) fn narrow(
+        &self,
+        bounds: (&mut Option<i64>, &mut Option<i64>),
+    ) -> Result<(), String> {
+        let value = self
+            .values
+            .first()
+            .ok_or_else(|| format!("Missing value in '{}'", self.text))?;
+        let at = parse_time(value)?;
+        match self.op.as_str() {
+            ">" => *bounds.0 = Some(at + 1),
+            ">=" => *bounds.0 = Some(at),
+            "<" => *bounds.1 = Some(at - 1),
+            _ => *bounds.1 = Some(at),
+        }
+        Ok(())
+    }
+}
+
+fn parse_clause(clause: &str) -> Result<(String, String, Vec<String>), String> {
     let field_end = clause
         .find(|c: char| !(c.is_alphanumeric() || c == '_'))
         .ok_or_else(|| format!("Cannot parse search clause '{clause}'"))?;

@@ -3,9 +3,8 @@
 //! `workflowType`, `taskId` with `=` or `IN`; `startTime` (scheduled time) and `updateTime`
 //! with `<`, `<=`, `>`, `>=`. `freeText` matches task id, type, reference and workflow id.
 
-use crate::limits::MAX_IDS_PER_REQUEST;
 use crate::model::TaskStatus;
-use crate::search::{SearchRequest, parse_clause, parse_time};
+use crate::search::{Clause, SearchRequest};
 
 #[derive(Debug, Clone, Default, PartialEq)]
 pub struct TaskQuery {
@@ -80,43 +79,28 @@ impl TaskQuery {
             + self.task_ids.len()
     }
 
-    fn apply(&mut self, clause: &str) -> Result<(), String> {
-        let (field, op, values) = parse_clause(clause)?;
-        if self.listed() + values.len() > MAX_IDS_PER_REQUEST {
-            return Err(format!(
-                "A search can list at most {MAX_IDS_PER_REQUEST} values"
-            ));
-        }
-        let time = || -> Result<i64, String> {
-            let v = values
-                .first()
-                .ok_or_else(|| format!("Missing value in '{clause}'"))?;
-            parse_time(v)
-        };
-        let after = i64::from(op == ">");
-        let before = i64::from(op == "<");
-        match (field.as_str(), op.as_str()) {
-            ("taskType", "=" | "IN") => self.task_types.extend(values),
-            ("taskDefName", "=" | "IN") => self.task_def_names.extend(values),
+    fn apply(&mut self, text: &str) -> Result<(), String> {
+        let c = Clause::parse(text, self.listed())?;
+        match (c.field.as_str(), c.op.as_str()) {
+            ("taskType", "=" | "IN") => self.task_types.extend(c.values),
+            ("taskDefName", "=" | "IN") => self.task_def_names.extend(c.values),
             ("status", "=" | "IN") => {
-                for v in &values {
+                for v in &c.values {
                     self.statuses.push(v.parse()?);
                 }
             }
-            ("workflowId", "=" | "IN") => self.workflow_ids.extend(values),
-            ("workflowType", "=" | "IN") => self.workflow_types.extend(values),
-            ("taskId", "=" | "IN") => self.task_ids.extend(values),
-            ("startTime" | "scheduledTime", ">" | ">=") => {
-                self.scheduled_from = Some(time()? + after)
+            ("workflowId", "=" | "IN") => self.workflow_ids.extend(c.values),
+            ("workflowType", "=" | "IN") => self.workflow_types.extend(c.values),
+            ("taskId", "=" | "IN") => self.task_ids.extend(c.values),
+            ("startTime" | "scheduledTime", ">" | ">=" | "<" | "<=") => {
+                c.narrow((&mut self.scheduled_from, &mut self.scheduled_to))?
             }
-            ("startTime" | "scheduledTime", "<" | "<=") => {
-                self.scheduled_to = Some(time()? - before)
+            ("updateTime", ">" | ">=" | "<" | "<=") => {
+                c.narrow((&mut self.update_from, &mut self.update_to))?
             }
-            ("updateTime", ">" | ">=") => self.update_from = Some(time()? + after),
-            ("updateTime", "<" | "<=") => self.update_to = Some(time()? - before),
             _ => {
                 return Err(format!(
-                    "Unsupported search clause '{clause}': use taskType, taskDefName, status, workflowId, workflowType or taskId with = or IN, startTime or updateTime with <, <=, >, >="
+                    "Unsupported search clause '{text}': use taskType, taskDefName, status, workflowId, workflowType or taskId with = or IN, startTime or updateTime with <, <=, >, >="
                 ));
             }
         }

@@ -28,8 +28,13 @@ impl Answers for HttpAnswers {
     }
 
     fn refused(&self, first: &IdempotencyRecord) -> bool {
-        first.status >= 300
+        refused(first)
     }
+}
+
+/// Whether the first answer to a repeated Idempotency-Key refused the request.
+pub fn refused(first: &IdempotencyRecord) -> bool {
+    !(200..300).contains(&first.status)
 }
 
 fn render(reply: &Reply) -> Rendered {

@@ -135,7 +135,7 @@ pub async fn execute(
     let changes = s.notifier().changes();
     let id = match s.start(request, &call, NotFoundStyle::StartRequest).await? {
         Reply::Text(id) => id,
-        Reply::Replayed(first) if first.status == 200 => {
+        Reply::Replayed(first) if !super::answers::refused(&first) => {
             String::from_utf8_lossy(&first.body).into_owned()
         }
         other => return Ok(other),
@@ -234,7 +234,7 @@ pub async fn update_state(
 /// A repeated Idempotency-Key whose first request was refused gets that refusal again, not
 /// a fresh wait.
 fn refused_before(reply: &Reply) -> bool {
-    matches!(reply, Reply::Replayed(first) if !(200..300).contains(&first.status))
+    matches!(reply, Reply::Replayed(first) if super::answers::refused(first))
 }
 
 /// `waitUntilTaskRef`: comma-separated references.

@@ -476,7 +476,7 @@ async fn bulk(
     let mut response = BulkResponse::default();
     for id in ids {
         match s.signal(&id, op(), &call.for_item(&id)).await {
-            Ok(Reply::Replayed(first)) if first.status >= 400 => {
+            Ok(Reply::Replayed(first)) if super::answers::refused(&first) => {
                 let message = serde_json::from_slice::<serde_json::Value>(&first.body)
                     .ok()
                     .and_then(|v| v["message"].as_str().map(str::to_string))

@@ -242,6 +242,25 @@ export function copyButton(text, label = 'Copy') {
   return btn;
 }
 
+/**
+ * A page's periodic refresh that waits while a dialog is open: a page redrawn under it would
+ * lose what the user is doing there. `later(fn)` runs `fn` after `ms`, or once the dialog
+ * has closed; `cancel()` stops what is pending.
+ */
+export function refresher(ms) {
+  let timer = null;
+  const cancel = () => clearTimeout(timer);
+  const later = (fn) => {
+    cancel();
+    const tick = () => {
+      if (document.querySelector('dialog[open]')) timer = setTimeout(tick, ms);
+      else fn();
+    };
+    timer = setTimeout(tick, ms);
+  };
+  return { later, cancel };
+}
+
 export function debounce(fn, ms) {
   let timer = null;
   return (...args) => {

@@ -3,7 +3,7 @@
 
 import { api, ApiError } from '../lib/api.js';
 import { navigate } from '../lib/nav.js';
-import { h, clear, append, errorBanner, noticeBanner, statusBadge, jsonBlock, timeEl, fmtDateTime, fmtWhen } from '../lib/dom.js';
+import { append, clear, errorBanner, fmtDateTime, fmtWhen, h, jsonBlock, noticeBanner, refresher, statusBadge, timeEl } from '../lib/dom.js';
 import { scheduleState, pauseScheduleDialog, resumeSchedule, deleteScheduleDialog } from '../lib/schedule-actions.js';
 
 const REFRESH_MS = 5000;
@@ -11,7 +11,7 @@ const SHOWN = 50;
 
 export function render(root, params) {
   const name = params.name;
-  let timer = null;
+  const refresh = refresher(REFRESH_MS);
   let disposed = false;
   let loaded = false;
   const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
@@ -30,7 +30,7 @@ export function render(root, params) {
   const deleted = () => navigate(`/ui/schedules?deleted=${encodeURIComponent(name)}`, { replace: true });
 
   async function load() {
-    clearTimeout(timer);
+    refresh.cancel();
     try {
       const schedule = await api.schedule(name);
       // The next runs and the firings are extras: failing to load them must not fail the page.
@@ -53,10 +53,7 @@ export function render(root, params) {
       }
     } finally {
       if (!disposed) {
-        timer = setTimeout(function tick() {
-          if (document.querySelector('dialog[open]')) timer = setTimeout(tick, REFRESH_MS);
-          else load();
-        }, REFRESH_MS);
+        refresh.later(() => load());
       }
     }
   }
@@ -169,6 +166,6 @@ export function render(root, params) {
   load();
   return () => {
     disposed = true;
-    clearTimeout(timer);
+    refresh.cancel();
   };
 }

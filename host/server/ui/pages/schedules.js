@@ -3,14 +3,14 @@
 // every 5 s so the next run time moves on.
 
 import { api } from '../lib/api.js';
-import { h, clear, errorBanner, noticeBanner, statusBadge, timeEl, fmtWhen } from '../lib/dom.js';
+import { clear, errorBanner, fmtWhen, h, noticeBanner, refresher, statusBadge, timeEl } from '../lib/dom.js';
 import { scheduleState, pauseScheduleDialog, resumeSchedule, deleteScheduleDialog } from '../lib/schedule-actions.js';
 import { newScheduleDialog } from '../lib/schedule-form.js';
 
 const REFRESH_MS = 5000;
 
 export function render(root, _params, query) {
-  let timer = null;
+  const refresh = refresher(REFRESH_MS);
   let disposed = false;
   const messages = h('div', { class: 'messages', 'data-testid': 'messages' });
   const body = h('div', {}, h('p', { class: 'muted' }, 'Loading schedules…'));
@@ -38,7 +38,7 @@ export function render(root, _params, query) {
   }
 
   async function load() {
-    clearTimeout(timer);
+    refresh.cancel();
     try {
       const list = await api.schedules();
       if (disposed) return;
@@ -48,11 +48,7 @@ export function render(root, _params, query) {
       clear(body).append(errorBanner(err, { title: 'Cannot list the schedules' }));
     } finally {
       if (!disposed) {
-        // A refresh under an open dialog would be lost on the user: wait until it closes.
-        timer = setTimeout(function tick() {
-          if (document.querySelector('dialog[open]')) timer = setTimeout(tick, REFRESH_MS);
-          else load();
-        }, REFRESH_MS);
+        refresh.later(() => load());
       }
     }
   }
@@ -110,6 +106,6 @@ export function render(root, _params, query) {
   load();
   return () => {
     disposed = true;
-    clearTimeout(timer);
+    refresh.cancel();
   };
 }

@@ -5,7 +5,7 @@
 
 import { api, ApiError } from '../lib/api.js';
 import { navigate } from '../lib/nav.js';
-import { h, clear, append, errorBanner, noticeBanner, statusBadge, jsonBlock, timeEl, fmtDateTime, copyButton } from '../lib/dom.js';
+import { append, clear, copyButton, errorBanner, fmtDateTime, h, jsonBlock, noticeBanner, refresher, statusBadge, timeEl } from '../lib/dom.js';
 import { deleteWebhookDialog, headerNames, proofSummary, receivePath, receiveUrl, verifierHint, workflowEntries, workflowLinks } from '../lib/webhook-actions.js';
 
 const REFRESH_MS = 5000;
@@ -13,7 +13,7 @@ const SHOWN = 50;
 
 export function render(root, params) {
   const id = params.id;
-  let timer = null;
+  const refresh = refresher(REFRESH_MS);
   let disposed = false;
   let loaded = false;
   // Survive the refresh: which payloads are open, whether the header tokens are shown.
@@ -28,7 +28,7 @@ export function render(root, params) {
 
   // `auto`: the timer's refresh, which leaves the page as it is if a dialog opened meanwhile.
   async function load(auto = false) {
-    clearTimeout(timer);
+    refresh.cancel();
     try {
       const config = await api.webhook(id);
       // The deliveries are an extra: failing to load them must not fail the page.
@@ -49,11 +49,7 @@ export function render(root, params) {
       }
     } finally {
       if (!disposed) {
-        // A refresh under an open dialog would be lost on the user: wait until it closes.
-        timer = setTimeout(function tick() {
-          if (document.querySelector('dialog[open]')) timer = setTimeout(tick, REFRESH_MS);
-          else load(true);
-        }, REFRESH_MS);
+        refresh.later(() => load(true));
       }
     }
   }
@@ -211,6 +207,6 @@ export function render(root, params) {
   load();
   return () => {
     disposed = true;
-    clearTimeout(timer);
+    refresh.cancel();
   };
 }
