@@ -38,6 +38,51 @@ pub fn binary() -> PathBuf {
         })
 }
 
+/// Which database the tests' servers run on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// A file in the test's own directory.
+    Sqlite,
+    /// A new database on the server `FERMATA_TEST_POSTGRES` names.
+    Postgres,
+}
+
+impl Backend {
+    /// `FERMATA_TEST_DATABASE=postgres` runs the suite on Postgres; SQLite otherwise.
+    pub fn of_run() -> Backend {
+        match std::env::var("FERMATA_TEST_DATABASE").as_deref() {
+            Ok("postgres") => Backend::Postgres,
+            Ok("sqlite") | Err(_) => Backend::Sqlite,
+            Ok(other) => panic!("FERMATA_TEST_DATABASE={other}: use sqlite or postgres"),
+        }
+    }
+}
+
+/// A new, empty database on the Postgres server `FERMATA_TEST_POSTGRES` names (an admin
+/// URL; `tests/postgres.sh start DIR` starts such a server and prints it); its URL.
+pub async fn fresh_postgres_database() -> String {
+    use sqlx::Connection;
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static NEXT: AtomicU32 = AtomicU32::new(0);
+    let admin = std::env::var("FERMATA_TEST_POSTGRES").expect(
+        "FERMATA_TEST_POSTGRES is not set: start a throwaway server with `tests/postgres.sh start target/pg` and export the URL it prints (tests/run.sh does both)",
+    );
+    let name = format!(
+        "e2e_{}_{}",
+        std::process::id(),
+        NEXT.fetch_add(1, Ordering::Relaxed)
+    );
+    let mut conn = sqlx::PgConnection::connect(&admin)
+        .await
+        .unwrap_or_else(|e| panic!("connecting to {admin}: {e}"));
+    sqlx::raw_sql(sqlx::AssertSqlSafe(format!("CREATE DATABASE {name}")))
+        .execute(&mut conn)
+        .await
+        .expect("create a test database");
+    let (server, _) = admin.rsplit_once('/').expect("a URL with a database name");
+    format!("{server}/{name}")
+}
+
 fn free_port() -> u16 {
     TcpListener::bind("127.0.0.1:0")
         .and_then(|l| l.local_addr())
@@ -49,6 +94,8 @@ pub struct Server {
     pub dir: tempfile::TempDir,
     pub port: u16,
     pub base: String,
+    /// Where this server keeps its state (kept across restarts).
+    pub database_url: String,
     child: Option<Child>,
     extra_args: Vec<String>,
     pub http: reqwest::Client,
@@ -59,12 +106,38 @@ impl Server {
         Server::start_with(&[]).await
     }
 
-    /// Start with extra `serve` arguments (e.g. `--definitions DIR`).
+    /// Start with extra `serve` arguments (e.g. `--definitions DIR`), on the backend the
+    /// run names (see [`Backend::of_run`]).
     pub async fn start_with(args: &[&str]) -> Server {
+        Server::start_on(Backend::of_run(), args).await
+    }
+
+    /// Start on SQLite whatever the run's backend: for tests that read or damage the
+    /// database file behind fermata's back.
+    pub async fn start_sqlite_with(args: &[&str]) -> Server {
+        Server::start_on(Backend::Sqlite, args).await
+    }
+
+    pub async fn start_on(backend: Backend, args: &[&str]) -> Server {
         let dir = tempfile::tempdir().expect("temp dir");
+        let database_url = match backend {
+            Backend::Sqlite => format!("sqlite://{}", dir.path().join("fermata.db").display()),
+            Backend::Postgres => fresh_postgres_database().await,
+        };
+        Server::start_at(dir, &database_url, args).await
+    }
+
+    /// Start one more host on the database another uses (`database_url`).
+    pub async fn start_host(database_url: &str, args: &[&str]) -> Server {
+        let dir = tempfile::tempdir().expect("temp dir");
+        Server::start_at(dir, database_url, args).await
+    }
+
+    async fn start_at(dir: tempfile::TempDir, database_url: &str, args: &[&str]) -> Server {
         let port = free_port();
         let mut server = Server {
             base: format!("http://127.0.0.1:{port}"),
+            database_url: database_url.to_string(),
             dir,
             port,
             child: None,
@@ -97,10 +170,7 @@ impl Server {
             .arg("--listen")
             .arg(format!("127.0.0.1:{}", self.port))
             .arg("--database-url")
-            .arg(format!(
-                "sqlite://{}",
-                self.dir.path().join("fermata.db").display()
-            ))
+            .arg(&self.database_url)
             .args(&self.extra_args)
             .args(self.shared_plugin_cache())
             .env("FERMATA_LOG", "info")

@@ -26,15 +26,56 @@ fn refused(args: &[&str], expected: &str) {
 }
 
 #[test]
-fn unknown_schemes_and_postgres_are_refused_with_what_to_use() {
+fn an_unknown_scheme_is_refused_with_what_to_use() {
     refused(
         &["--database-url", "mysql://db/fermata"],
-        "unknown database URL scheme 'mysql'; use sqlite://PATH",
+        "unknown database URL scheme 'mysql'; use sqlite://PATH or postgres://",
     );
+}
+
+#[test]
+fn an_unreachable_postgres_is_named_without_its_password() {
+    let port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
+    // Nothing listens on the port once the listener is dropped.
+    let url = format!("postgres://fermata:s3cret@127.0.0.1:{port}/fermata");
+    let (code, stderr) = serve(&["--database-url", &url]);
+    assert_eq!(code, 2, "{stderr}");
+    assert_eq!(stderr.lines().count(), 1, "one line: {stderr}");
+    assert!(
+        stderr.contains("cannot reach the Postgres database postgres://fermata@127.0.0.1:"),
+        "{stderr}"
+    );
+    assert!(!stderr.contains("s3cret"), "the password is not shown: {stderr}");
+}
+
+#[tokio::test]
+async fn a_postgres_database_migrated_by_a_newer_fermata_is_refused_untouched() {
+    let mut s = fermata_tests::Server::start_on(fermata_tests::Backend::Postgres, &[]).await;
+    s.define(fermata_tests::three_task_def("kept")).await;
+    s.terminate();
+    let url = s.database_url.clone();
+    let pool = sqlx::PgPool::connect(&url).await.unwrap();
+    sqlx::query(
+        "INSERT INTO _sqlx_migrations (version, description, success, checksum, execution_time)
+         VALUES (9999, 'from the future', true, '\\x00', 0)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
     refused(
-        &["--database-url", "postgres://db/fermata"],
-        "no Postgres store yet; use sqlite://PATH",
+        &["--database-url", &url],
+        "migrated by a newer fermata (schema version 9999",
     );
+    let kept: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM workflow_defs WHERE name = 'kept'")
+        .fetch_one(&pool)
+        .await
+        .unwrap();
+    assert_eq!(kept, 1);
+    pool.close().await;
 }
 
 #[test]
@@ -49,7 +90,7 @@ fn a_database_that_cannot_be_opened_is_named() {
 
 #[tokio::test]
 async fn a_database_migrated_by_a_newer_fermata_is_refused_untouched() {
-    let mut s = Server::start().await;
+    let mut s = Server::start_sqlite_with(&[]).await;
     s.define(fermata_tests::three_task_def("kept")).await;
     s.terminate();
     let db = s.dir.path().join("fermata.db");

@@ -517,7 +517,7 @@ async fn an_operator_installed_plugin_cannot_be_replaced_over_the_api() {
 async fn a_name_only_grant_does_not_cover_uploads_but_a_hash_pinned_grant_does() {
     let hostile = plugin_wasm("hostile");
     let sha = sha256_hex(&hostile);
-    let mut uploader = Server::start_with(&["--grant", "HOSTILE=http"]).await;
+    let mut uploader = Server::start_sqlite_with(&["--grant", "HOSTILE=http"]).await;
     let r = put_plugin(&uploader, "HOSTILE", hostile.clone()).await;
     assert_eq!(r.status, 200, "{}", r.text);
     let summary = r.json();
@@ -536,7 +536,7 @@ async fn a_name_only_grant_does_not_cover_uploads_but_a_hash_pinned_grant_does()
     // The uploaded plugin, kept in the database, under a grant pinned to its bytes.
     uploader.terminate();
     let pin = format!("HOSTILE@sha256:{sha}=http");
-    let mut pinned = Server::start_with(&["--grant", &pin]).await;
+    let mut pinned = Server::start_sqlite_with(&["--grant", &pin]).await;
     pinned.terminate();
     copy_database(&uploader, &pinned);
     pinned.restart().await;
@@ -856,7 +856,7 @@ async fn malformed_and_oversized_requests_get_conductor_shaped_errors() {
 
 #[tokio::test]
 async fn an_unreadable_execution_is_reported_alone_and_polling_and_search_go_on() {
-    let mut s = Server::start().await;
+    let mut s = Server::start_sqlite_with(&[]).await;
     s.define(one_simple("legacy")).await;
     let damaged = s.start_workflow("legacy", json!({"n": 1})).await;
     let healthy = s.start_workflow("legacy", json!({"n": 2})).await;

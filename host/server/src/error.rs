@@ -138,6 +138,7 @@ impl From<StoreError> for Error {
         match e {
             StoreError::AlreadyExists(m) => Error::conflict(m),
             StoreError::NotFound(m) => Error::not_found(m),
+            StoreError::Invalid(m) => Error::bad_request(m),
             StoreError::Conflict(id) => Error {
                 retryable: true,
                 ..Error::conflict(format!(

@@ -12,7 +12,7 @@ use anyhow::Context;
 use clap::{Parser, Subcommand};
 use engine::Engine;
 use fermata_core::model::WorkflowDef;
-use fermata_store::SqliteStore;
+use fermata_store::{PgOptions, PgStore, SqliteStore, Store};
 use std::net::SocketAddr;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
@@ -40,13 +40,17 @@ struct ServeArgs {
     /// Address to listen on.
     #[arg(long, env = "FERMATA_LISTEN", default_value = "127.0.0.1:8080")]
     listen: SocketAddr,
-    /// Where state lives: `sqlite://PATH` (created when missing).
+    /// Where state lives: `sqlite://PATH` (created when missing; one host), or
+    /// `postgres://USER:PASSWORD@HOST:PORT/DATABASE` (any number of hosts on one database).
     #[arg(
         long,
         env = "FERMATA_DATABASE_URL",
         default_value = "sqlite://fermata.db"
     )]
     database_url: String,
+    /// Postgres connections this host keeps at most.
+    #[arg(long, env = "FERMATA_DATABASE_MAX_CONNECTIONS", default_value_t = 16)]
+    database_max_connections: u32,
     /// A directory of workflow definitions (`*.json`, one definition or a list each) to
     /// create or update at start.
     #[arg(long, env = "FERMATA_DEFINITIONS")]
@@ -142,7 +146,8 @@ fn run() -> anyhow::Result<()> {
 }
 
 async fn serve(args: ServeArgs) -> anyhow::Result<()> {
-    let store = Arc::new(open_store(&args.database_url).await?);
+    let backend = open_store(&args).await?;
+    let store = backend.store();
     let (stop, stopped) = watch::channel(false);
     let engine = Engine::new(store.clone(), Arc::new(api::HttpAnswers), stopped);
 
@@ -223,21 +228,47 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let _ = executor.await;
     let _ = event_queues.await;
 
-    store.close().await;
+    backend.close().await;
     tracing::info!("stopped");
     Ok(())
 }
 
-/// The store `--database-url` names. Only the embedded SQLite store exists in this build.
-async fn open_store(url: &str) -> anyhow::Result<SqliteStore> {
+/// The store `--database-url` names.
+enum Backend {
+    Sqlite(Arc<SqliteStore>),
+    Postgres(Arc<PgStore>),
+}
+
+impl Backend {
+    fn store(&self) -> Arc<dyn Store> {
+        match self {
+            Backend::Sqlite(s) => s.clone(),
+            Backend::Postgres(s) => s.clone(),
+        }
+    }
+
+    async fn close(&self) {
+        match self {
+            Backend::Sqlite(s) => s.close().await,
+            Backend::Postgres(s) => s.close().await,
+        }
+    }
+}
+
+async fn open_store(args: &ServeArgs) -> anyhow::Result<Backend> {
+    let url = args.database_url.as_str();
     let scheme = url.split_once(':').map_or("", |(s, _)| s);
     match scheme {
-        "sqlite" => Ok(SqliteStore::open(url).await?),
-        "postgres" | "postgresql" => anyhow::bail!(
-            "--database-url {scheme}://…: this fermata has no Postgres store yet; use sqlite://PATH (the embedded default)"
-        ),
+        "sqlite" => Ok(Backend::Sqlite(Arc::new(SqliteStore::open(url).await?))),
+        "postgres" | "postgresql" => {
+            let options = PgOptions {
+                max_connections: args.database_max_connections,
+                ..PgOptions::default()
+            };
+            Ok(Backend::Postgres(Arc::new(PgStore::open(url, options).await?)))
+        }
         _ => anyhow::bail!(
-            "--database-url {url}: unknown database URL scheme '{scheme}'; use sqlite://PATH"
+            "--database-url {url}: unknown database URL scheme '{scheme}'; use sqlite://PATH or postgres://USER@HOST/DATABASE"
         ),
     }
 }

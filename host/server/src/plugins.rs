@@ -309,7 +309,9 @@ impl Plugins {
                 let this = self.clone();
                 tokio::spawn(async move {
                     this.run_one(&c.workflow_id, &c.task_id).await;
-                    this.store.release(std::slice::from_ref(&c.task_id));
+                    if let Err(e) = this.store.release(std::slice::from_ref(&c.task_id)).await {
+                        tracing::warn!(error = %e, task_id = %c.task_id, "releasing a claim failed");
+                    }
                     drop(permit);
                 });
             }

@@ -2,7 +2,10 @@
 //! ([`Executions`], [`Queues`], [`Timers`], ...; [`Store`] is all of them); SQLite is the
 //! embedded default ([`SqliteStore`]). A Postgres backend implements the same traits.
 
+mod errors;
+mod postgres;
 mod roles;
+mod rows;
 mod sqlite;
 
 use fermata_core::model::{TaskExecLog, Workflow};
@@ -13,6 +16,7 @@ pub use roles::{
     Definitions, Events, Executions, Outbox, Plugins, Queues, Schedules, SignalLog, Store, Timers,
     Webhooks,
 };
+pub use postgres::{PgOptions, PgStore};
 pub use sqlite::SqliteStore;
 
 /// What went wrong in the store, without the driver's types: each backend maps its own
@@ -26,6 +30,10 @@ pub enum StoreError {
     AlreadyExists(String),
     #[error("{0}")]
     NotFound(String),
+    /// A value the database cannot keep (Postgres refuses a NUL character in text): the
+    /// request that carried it is at fault, and nothing of its commit was written.
+    #[error("{0}")]
+    Invalid(String),
     #[error("stored data is corrupt: {0}")]
     Corrupt(String),
     /// The database failed an operation; `transient`: the same operation may succeed later

@@ -97,7 +97,9 @@ pub trait Queues: Send + Sync {
     /// caller until [`Queues::release`] (or until `lease_ms` passes, should it never come).
     async fn claim(&self, queue: &str, count: u32, now: i64, lease_ms: i64)
     -> Result<Vec<Claimed>>;
-    fn release(&self, task_ids: &[String]);
+    /// Give claimed entries back before their lease ends (the poll that claimed them is
+    /// applied, or gave up).
+    async fn release(&self, task_ids: &[String]) -> Result<()>;
     /// Like [`Queues::claim`], over every queue whose name starts with `prefix`.
     async fn claim_prefix(
         &self,

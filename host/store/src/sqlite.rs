@@ -5,14 +5,16 @@
 //! This file opens the database and writes commits; each role of the store is implemented
 //! in a file of its own under `sqlite/` (`executions.rs`, `queues.rs`, ...).
 
+use crate::rows::{TaskChanges, WaitIndex, corrupt, task_changes, webhook_wait_of};
+pub(crate) use crate::rows::{closed, parse, push_bounds, push_contains, push_in};
 use crate::{Commit, ExecutionWrite, InboxOp, QueueOp, Result, StoreError};
 use fermata_core::model::{Task, Workflow};
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use sqlx::{QueryBuilder, Row, Sqlite};
-use std::collections::{HashMap, HashSet};
+use sqlx::Row;
+use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Mutex;
 use std::time::{Duration, Instant};
@@ -66,7 +68,10 @@ impl SqliteStore {
             .connect_with(options.clone())
             .await
             .map_err(unreachable)?;
-        MIGRATOR.run(&writer).await?;
+        MIGRATOR
+        .run(&writer)
+        .await
+        .map_err(|e| crate::errors::migration(e, &MIGRATOR))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))
@@ -113,11 +118,11 @@ async fn write_batch(pool: &SqlitePool, batch: &mut [(Commit, Reply)]) -> Vec<Re
     let mut conn = match pool.acquire().await {
         Ok(conn) => conn,
         Err(e) => {
-            return batch.iter().map(|_| Err(database_error(&e))).collect();
+            return batch.iter().map(|_| Err(StoreError::from(&e))).collect();
         }
     };
     if let Err(e) = sqlx::query("BEGIN IMMEDIATE").execute(&mut *conn).await {
-        return batch.iter().map(|_| Err(database_error(&e))).collect();
+        return batch.iter().map(|_| Err(StoreError::from(&e))).collect();
     }
     let mut results = Vec::with_capacity(batch.len());
     for (commit, _) in batch.iter_mut() {
@@ -141,58 +146,14 @@ async fn write_batch(pool: &SqlitePool, batch: &mut [(Commit, Reply)]) -> Vec<Re
     }
     if let Err(e) = sqlx::query("COMMIT").execute(&mut *conn).await {
         let _ = sqlx::query("ROLLBACK").execute(&mut *conn).await;
-        return batch.iter().map(|_| Err(database_error(&e))).collect();
+        return batch.iter().map(|_| Err(StoreError::from(&e))).collect();
     }
     results
-}
-
-impl From<sqlx::Error> for StoreError {
-    fn from(e: sqlx::Error) -> StoreError {
-        database_error(&e)
-    }
-}
-
-fn database_error(e: &sqlx::Error) -> StoreError {
-    let transient = match e {
-        sqlx::Error::Database(db) => {
-            // SQLite's primary result codes: BUSY, LOCKED, IOERR, FULL, CANTOPEN.
-            let code = db.code().and_then(|c| c.parse::<i32>().ok()).unwrap_or(0);
-            matches!(code & 0xff, 5 | 6 | 10 | 13 | 14)
-        }
-        sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut | sqlx::Error::PoolClosed => true,
-        _ => false,
-    };
-    StoreError::Database {
-        message: e.to_string(),
-        transient,
-    }
-}
-
-impl From<sqlx::migrate::MigrateError> for StoreError {
-    fn from(e: sqlx::migrate::MigrateError) -> StoreError {
-        match e {
-            sqlx::migrate::MigrateError::VersionMissing(found) => StoreError::TooNew {
-                found,
-                known: MIGRATOR.iter().map(|m| m.version).max().unwrap_or_default(),
-            },
-            other => StoreError::Migration(other.to_string()),
-        }
-    }
 }
 
 /// The migrations this fermata knows.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
 
-fn closed() -> StoreError {
-    StoreError::Database {
-        message: "the store is closed".into(),
-        transient: true,
-    }
-}
-
-fn corrupt(e: serde_json::Error) -> StoreError {
-    StoreError::Corrupt(e.to_string())
-}
 
 async fn apply_commit(conn: &mut SqliteConnection, commit: Commit) -> Result<()> {
     for write in commit.executions {
@@ -422,13 +383,8 @@ async fn write_execution(conn: &mut SqliteConnection, write: ExecutionWrite) -> 
             previous_tasks = previous.task_json;
         }
     }
-    let mut kept = HashSet::with_capacity(tasks.len());
-    for task in &tasks {
-        kept.insert(task.task_id.as_str());
-        let task_json = serde_json::to_string(task).map_err(corrupt)?;
-        if previous_tasks.get(&task.task_id) == Some(&task_json) {
-            continue;
-        }
+    let TaskChanges { written, gone } = task_changes(&tasks, &previous_tasks)?;
+    for (task, task_json) in written {
         sqlx::query(
             "INSERT INTO tasks (id, workflow_id, seq, json) VALUES (?, ?, ?, ?)
              ON CONFLICT (id) DO UPDATE SET seq = excluded.seq, json = excluded.json",
@@ -441,13 +397,13 @@ async fn write_execution(conn: &mut SqliteConnection, write: ExecutionWrite) -> 
         .await?;
         index_webhook_wait(conn, w, task).await?;
     }
-    for gone in previous_tasks.keys().filter(|k| !kept.contains(k.as_str())) {
+    for gone in gone {
         sqlx::query("DELETE FROM tasks WHERE id = ?")
-            .bind(gone)
+            .bind(&gone)
             .execute(&mut *conn)
             .await?;
         sqlx::query("DELETE FROM webhook_waits WHERE task_id = ?")
-            .bind(gone)
+            .bind(&gone)
             .execute(&mut *conn)
             .await?;
     }
@@ -457,14 +413,9 @@ async fn write_execution(conn: &mut SqliteConnection, write: ExecutionWrite) -> 
 /// Keep the webhook index in step with a task just written: a row while an open
 /// WAIT_FOR_WEBHOOK task has something to match, none otherwise.
 async fn index_webhook_wait(conn: &mut SqliteConnection, w: &Workflow, task: &Task) -> Result<()> {
-    use fermata_core::webhook::{WAIT_FOR_WEBHOOK, wait_matches};
-    if task.task_type != WAIT_FOR_WEBHOOK {
-        return Ok(());
-    }
-    let matches = wait_matches(&task.input_data).filter(|_| !task.status.is_terminal());
-    match matches {
-        Some(matches) => {
-            let json = serde_json::to_string(&matches).map_err(corrupt)?;
+    match webhook_wait_of(task)? {
+        WaitIndex::Untouched => {}
+        WaitIndex::Open(json) => {
             sqlx::query(
                 "INSERT INTO webhook_waits (task_id, workflow_id, workflow_name, workflow_version, matches)
                  VALUES (?, ?, ?, ?, ?)
@@ -479,7 +430,7 @@ async fn index_webhook_wait(conn: &mut SqliteConnection, w: &Workflow, task: &Ta
             .execute(&mut *conn)
             .await?;
         }
-        None => {
+        WaitIndex::Closed => {
             sqlx::query("DELETE FROM webhook_waits WHERE task_id = ?")
                 .bind(&task.task_id)
                 .execute(&mut *conn)
@@ -487,78 +438,6 @@ async fn index_webhook_wait(conn: &mut SqliteConnection, w: &Workflow, task: &Ta
         }
     }
     Ok(())
-}
-
-/// Deepest stored JSON read back. Everything fermata writes now stays far below it (inputs
-/// are limited where they enter, derived values are pruned); an older version could store
-/// values deeper than serde_json's default limit of 128, which are read on a growing stack
-/// instead of failing.
-const MAX_READ_DEPTH: usize = 1024;
-
-fn parse<T: serde::de::DeserializeOwned>(json: &str) -> Result<T> {
-    let depth = fermata_core::limits::raw_json_depth(json.as_bytes());
-    if depth > MAX_READ_DEPTH {
-        return Err(StoreError::Corrupt(format!(
-            "nested {depth} levels deep, more than the {MAX_READ_DEPTH} fermata reads"
-        )));
-    }
-    let mut de = serde_json::Deserializer::from_str(json);
-    de.disable_recursion_limit();
-    let value = T::deserialize(serde_stacker::Deserializer::new(&mut de)).map_err(corrupt)?;
-    de.end().map_err(corrupt)?;
-    Ok(value)
-}
-
-/// What a search shows for an execution whose stored JSON cannot be read: its columns, and
-/// why, so one bad row never fails a whole list.
-/// ` AND column IN (values…)`, nothing when there are no values.
-fn push_in<'a>(
-    b: &mut QueryBuilder<Sqlite>,
-    column: &str,
-    values: impl IntoIterator<Item = &'a str>,
-) {
-    let values: Vec<String> = values.into_iter().map(str::to_string).collect();
-    if values.is_empty() {
-        return;
-    }
-    b.push(format!(" AND {column} IN ("));
-    let mut sep = b.separated(", ");
-    for v in values {
-        sep.push_bind(v);
-    }
-    b.push(")");
-}
-
-/// ` AND column op bound` for each bound given.
-/// ` AND (column LIKE '%text%' OR …)`, the text matched literally: `%`, `_` and `\` in it are
-/// not wildcards.
-fn push_contains(b: &mut QueryBuilder<Sqlite>, columns: &[&str], text: &str) {
-    let escaped = text
-        .replace('\\', "\\\\")
-        .replace('%', "\\%")
-        .replace('_', "\\_");
-    let pattern = format!("%{escaped}%");
-    b.push(" AND (");
-    for (i, column) in columns.iter().enumerate() {
-        if i > 0 {
-            b.push(" OR ");
-        }
-        b.push(format!("{column} LIKE "))
-            .push_bind(pattern.clone())
-            .push(" ESCAPE '\\'");
-    }
-    b.push(")");
-}
-
-fn push_bounds<const N: usize>(
-    b: &mut QueryBuilder<Sqlite>,
-    bounds: [(&str, &str, Option<i64>); N],
-) {
-    for (column, op, bound) in bounds {
-        if let Some(v) = bound {
-            b.push(format!(" AND {column} {op} ")).push_bind(v);
-        }
-    }
 }
 
 impl SqliteStore {

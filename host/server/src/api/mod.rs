@@ -256,6 +256,7 @@ pub fn router(app: App, max_body_bytes: usize) -> Router {
         .merge(crate::ui::router())
         .fallback(not_found)
         .layer(DefaultBodyLimit::max(max_body_bytes))
+        .layer(axum::middleware::from_fn(refuse_nul))
         .layer(axum::middleware::map_response(conductor_error_shape))
         .layer(tower_http::trace::TraceLayer::new_for_http())
         .with_state(app)
@@ -286,6 +287,24 @@ async fn method_not_allowed(method: Method, OriginalUri(uri): OriginalUri) -> Er
             uri.path()
         ),
     )
+}
+
+/// A NUL character can be no name, id or query value fermata keeps (Postgres cannot store
+/// one in text at all): refuse it where it enters, the same on every backend.
+async fn refuse_nul(
+    request: axum::extract::Request,
+    next: axum::middleware::Next,
+) -> axum::response::Response {
+    use axum::response::IntoResponse;
+    let uri = request.uri();
+    let has_nul = |part: &str| part.as_bytes().windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"));
+    if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
+        return Error::bad_request(
+            "a NUL character (%00) is not accepted in a path or query parameter",
+        )
+        .into_response();
+    }
+    next.run(request).await
 }
 
 /// Errors from the HTTP layer itself (a path segment that is not UTF-8, a method or media

@@ -67,7 +67,10 @@ impl Engine {
                 Answer::Task,
             );
             let polled = self.internal(&c.workflow_id, op).await;
-            self.store.release(std::slice::from_ref(&c.task_id));
+            if let Err(e) = self.store.release(std::slice::from_ref(&c.task_id)).await {
+                // The lease ends by itself; until then no other poller gets the entry.
+                tracing::warn!(error = %e, task_id = %c.task_id, "releasing a claim failed");
+            }
             match polled {
                 Ok(Reply::Task(Some(task))) => tasks.push(*task),
                 Ok(_) => {}

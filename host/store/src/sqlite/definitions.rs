@@ -1,6 +1,7 @@
 //! [`Definitions`] for [`SqliteStore`].
 
-use super::{SqliteStore, corrupt, parse};
+use super::{SqliteStore, parse};
+use crate::rows::corrupt;
 use crate::{DefSummary, Definitions, Result, StoreError, TagOwner};
 use async_trait::async_trait;
 use fermata_core::model::{TaskDef, WorkflowDef};

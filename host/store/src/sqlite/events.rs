@@ -1,6 +1,7 @@
 //! [`Events`] for [`SqliteStore`].
 
-use super::{SqliteStore, corrupt};
+use super::SqliteStore;
+use crate::rows::corrupt;
 use crate::{EventRow, Events, Result, StoreError};
 use async_trait::async_trait;
 use fermata_core::model::events::EventHandler;

@@ -1,6 +1,6 @@
 //! [`Executions`] for [`SqliteStore`].
 
-use super::{SqliteStore, closed, corrupt, parse, push_bounds, push_contains, push_in};
+use super::{SqliteStore, closed, parse, push_bounds, push_contains, push_in};
 use crate::{Commit, Executions, Result, StoreError, Stored};
 use async_trait::async_trait;
 use fermata_core::model::{Task, TaskExecLog, Workflow, WorkflowStatus};
@@ -136,7 +136,7 @@ impl Executions for SqliteStore {
                 ],
             );
             if let Some(text) = &q.free_text {
-                push_contains(b, &["id", "name", "correlation_id"], text);
+                push_contains(b, "LIKE", &["id", "name", "correlation_id"], text);
             }
         }
         let mut count = QueryBuilder::<Sqlite>::new("SELECT COUNT(*) FROM executions");
@@ -273,20 +273,17 @@ impl SqliteStore {
 }
 
 fn unreadable_summary(row: &sqlx::sqlite::SqliteRow, problem: &StoreError) -> Result<Workflow> {
-    let name: String = row.get("name");
-    let version: i64 = row.get("version");
-    serde_json::from_value(serde_json::json!({
-        "workflowId": row.get::<String, _>("id"),
-        "workflowName": name,
-        "workflowVersion": version,
-        "status": row.get::<String, _>("status"),
-        "correlationId": row.get::<Option<String>, _>("correlation_id"),
-        "createTime": row.get::<i64, _>("create_time"),
-        "startTime": row.get::<i64, _>("create_time"),
-        "updateTime": row.get::<i64, _>("update_time"),
-        "endTime": row.get::<i64, _>("end_time"),
-        "reasonForIncompletion": format!("fermata cannot read this execution: {problem}"),
-        "workflowDefinition": {"name": name, "version": version, "tasks": []},
-    }))
-    .map_err(corrupt)
+    crate::rows::unreadable_summary(
+        crate::rows::SummaryColumns {
+            id: row.get("id"),
+            name: row.get("name"),
+            version: row.get("version"),
+            status: row.get("status"),
+            correlation_id: row.get("correlation_id"),
+            create_time: row.get("create_time"),
+            update_time: row.get("update_time"),
+            end_time: row.get("end_time"),
+        },
+        problem,
+    )
 }

@@ -27,11 +27,12 @@ impl Queues for SqliteStore {
         Ok(self.take_unclaimed(rows, count, lease_ms))
     }
 
-    fn release(&self, task_ids: &[String]) {
+    async fn release(&self, task_ids: &[String]) -> Result<()> {
         let mut claimed = self.claimed.lock().expect("claim set poisoned");
         for id in task_ids {
             claimed.remove(id);
         }
+        Ok(())
     }
 
     async fn claim_prefix(

@@ -64,8 +64,7 @@ fn filter(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery) {
         ],
     );
     if let Some(text) = &q.free_text {
-        push_contains(
-            b,
+        push_contains(b, "LIKE",
             &[
                 "id",
                 "task_type",

@@ -1,6 +1,7 @@
 //! [`Webhooks`] for [`SqliteStore`].
 
-use super::{SqliteStore, corrupt, parse};
+use super::{SqliteStore, parse};
+use crate::rows::corrupt;
 use crate::{Result, StoreError, WebhookWait, Webhooks};
 use async_trait::async_trait;
 use sqlx::Row;

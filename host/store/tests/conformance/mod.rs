@@ -912,7 +912,7 @@ pub async fn claims_hand_each_entry_to_one_poller(s: &dyn Store) {
     );
     assert_eq!(ids(&b, |c| c.task_id.as_str()), ["t2"]);
     assert_eq!((a[0].workflow_id.as_str(), a[0].queue.as_str()), ("w", "q"));
-    s.release(&["t0".into()]);
+    s.release(&["t0".into()]).await.unwrap();
     assert_eq!(s.claim("q", 5, 10, 60_000).await.unwrap()[0].task_id, "t0");
     assert_eq!(
         s.claim("q", 5, 10, 60_000).await.unwrap(),
@@ -993,7 +993,7 @@ pub async fn a_lease_expires_and_release_frees_at_once(s: &dyn Store) {
             .is_empty(),
         "a new lease holds it again"
     );
-    s.release(&["t1".into()]);
+    s.release(&["t1".into()]).await.unwrap();
     let released = s.claim("q", 5, t0 + 30_000, 60_000).await.unwrap();
     assert_eq!(ids(&released, |c| c.task_id.as_str()), ["t1", "late"]);
 }
@@ -1034,7 +1034,7 @@ pub async fn claim_prefix_queue_sizes_and_queue_ops(s: &dyn Store) {
         s.claim("ab:x", 10, 10, 60_000).await.unwrap().is_empty(),
         "a prefix claim holds it for claim too"
     );
-    s.release(&["x1".into(), "y1".into()]);
+    s.release(&["x1".into(), "y1".into()]).await.unwrap();
 
     // Pushing a task again moves it (queue and visibility); removing takes it out.
     commit_queue(
