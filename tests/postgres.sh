@@ -2,8 +2,12 @@
 # A throwaway Postgres on loopback for the tests: Debian's postgresql (installed when
 # missing), a fresh data directory, trust authentication, a free port.
 #
-#   tests/postgres.sh start DIR   # prints the admin URL (postgres://postgres@127.0.0.1:PORT/postgres)
+#   tests/postgres.sh start DIR   # prints the admin URL
 #   tests/postgres.sh stop DIR
+#
+# The URL names the server's Unix socket in DIR (postgres://postgres@%2F...DIR:PORT/postgres),
+# so tests that run in a network namespace of their own reach it too; it also listens on
+# 127.0.0.1:PORT.
 #
 # `start` with `--durable` keeps fsync on (for benchmarks); tests run without it, since
 # they kill fermata, never Postgres.
@@ -38,7 +42,8 @@ start)
     settings=(-c listen_addresses=127.0.0.1 -c "port=$port" -c "unix_socket_directories=$dir" -c max_connections=400)
     [ "$durable" = --durable ] || settings+=(-c fsync=off -c synchronous_commit=off -c full_page_writes=off)
     as_owner "$bin/pg_ctl" -D "$dir/data" -l "$dir/server.log" -w -o "${settings[*]}" start >&2
-    echo "postgres://postgres@127.0.0.1:$port/postgres"
+    socket=$(python3 -c 'import sys, urllib.parse; print(urllib.parse.quote(sys.argv[1], safe=""))' "$dir")
+    echo "postgres://postgres@$socket:$port/postgres"
     ;;
 stop)
     bin=$(bindir)

@@ -199,7 +199,7 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let listener = tokio::net::TcpListener::bind(args.listen)
         .await
         .with_context(|| format!("binding {}", args.listen))?;
-    tracing::info!(address = %listener.local_addr()?, database = %args.database_url, "fermata is serving");
+    tracing::info!(address = %listener.local_addr()?, database = %fermata_store::redact_url(&args.database_url), "fermata is serving");
     let app = api::router(
         api::App {
             engine: engine.clone(),

@@ -16,7 +16,7 @@ pub use roles::{
     Definitions, Events, Executions, Outbox, Plugins, Queues, Schedules, SignalLog, Store, Timers,
     Webhooks,
 };
-pub use postgres::{PgOptions, PgStore};
+pub use postgres::{PgOptions, PgStore, redact as redact_url};
 pub use sqlite::SqliteStore;
 
 /// What went wrong in the store, without the driver's types: each backend maps its own

@@ -1,7 +1,7 @@
 // Test harness for the JavaScript SDK compatibility suite: starts a private
 // fermata server, builds SDK clients that record every HTTP exchange, and
 // offers small polling/assertion helpers.
-import { spawn } from "node:child_process";
+import { spawn, execFileSync } from "node:child_process";
 import { mkdtempSync, rmSync, openSync, closeSync, readFileSync } from "node:fs";
 import { createServer } from "node:net";
 import { tmpdir } from "node:os";
@@ -34,19 +34,35 @@ function freePort() {
   });
 }
 
-/** Starts fermata on a free loopback port with a fresh SQLite database. */
+/**
+ * A fresh database: SQLite in `dir`, or with FERMATA_TEST_DATABASE=postgres a new database
+ * on the server FERMATA_TEST_POSTGRES names (tests/postgres.sh starts one).
+ */
+function databaseUrl(dir) {
+  const backend = process.env.FERMATA_TEST_DATABASE || "sqlite";
+  if (backend === "sqlite") return `sqlite://${dir}/f.db`;
+  assert.equal(backend, "postgres", `FERMATA_TEST_DATABASE=${backend}: use sqlite or postgres`);
+  const admin = process.env.FERMATA_TEST_POSTGRES;
+  assert.ok(admin, "FERMATA_TEST_POSTGRES is not set (tests/postgres.sh start DIR prints it)");
+  const name = `js_${process.pid}_${Date.now()}`;
+  execFileSync("psql", [admin, "-qc", `CREATE DATABASE ${name}`], { stdio: "inherit" });
+  return `${admin.slice(0, admin.lastIndexOf("/"))}/${name}`;
+}
+
+/** Starts fermata on a free loopback port with a fresh database. */
 export async function startServer({ startTimeoutMs = 30000 } = {}) {
   const dir = mkdtempSync(join(tmpdir(), "fermata-js-sdk-"));
+  const database = databaseUrl(dir);
   const logPath = join(dir, "server.log");
   for (let attempt = 0; attempt < 3; attempt++) {
     const port = await freePort();
     const url = `http://127.0.0.1:${port}`;
     const logFd = openSync(logPath, "a");
-    const env = { ...process.env, FERMATA_LISTEN: `127.0.0.1:${port}`, FERMATA_DATABASE_URL: `sqlite://${dir}/f.db` };
+    const env = { ...process.env, FERMATA_LISTEN: `127.0.0.1:${port}`, FERMATA_DATABASE_URL: database };
     delete env.CONDUCTOR_SERVER_URL;
     const child = spawn(
       FERMATA_BIN,
-      ["serve", "--listen", `127.0.0.1:${port}`, "--database-url", `sqlite://${dir}/f.db`],
+      ["serve", "--listen", `127.0.0.1:${port}`, "--database-url", database],
       { env, stdio: ["ignore", logFd, logFd] },
     );
     closeSync(logFd);

@@ -104,6 +104,22 @@ def _write_definitions(directory: Path) -> None:
     (directory / "preloaded.json").write_text(json.dumps(preloaded, indent=2))
 
 
+def _database_url(workdir: Path) -> str:
+    """SQLite in the work directory; with FERMATA_TEST_DATABASE=postgres, a new database on
+    the server FERMATA_TEST_POSTGRES names (tests/postgres.sh starts one)."""
+    backend = os.environ.get("FERMATA_TEST_DATABASE", "sqlite")
+    if backend == "sqlite":
+        return f"sqlite://{workdir / 'f.db'}"
+    if backend != "postgres":
+        raise RuntimeError(f"FERMATA_TEST_DATABASE={backend}: use sqlite or postgres")
+    admin = os.environ.get("FERMATA_TEST_POSTGRES")
+    if not admin:
+        raise RuntimeError("FERMATA_TEST_POSTGRES is not set (tests/postgres.sh start DIR prints it)")
+    name = f"py_{os.getpid()}_{time.monotonic_ns()}"
+    subprocess.run(["psql", admin, "-qc", f"CREATE DATABASE {name}"], check=True)
+    return admin.rsplit("/", 1)[0] + "/" + name
+
+
 def _start_server(binary: str, workdir: Path, extra_args: Sequence[str] = ()) -> FermataServer:
     """`extra_args` are appended to the `fermata serve` command line (upstream/ adds
     `--allow-http loopback`)."""
@@ -116,13 +132,14 @@ def _start_server(binary: str, workdir: Path, extra_args: Sequence[str] = ()) ->
     env["FERMATA_LOG"] = os.environ.get("FERMATA_LOG") or "info,tower_http=debug"
     env["NO_COLOR"] = "1"  # plain log lines in failure reports
     last_log = ""
+    database_url = _database_url(workdir)
     for attempt in range(3):
         port = _free_port()
         log_path = workdir / f"fermata-{attempt}.log"
         log = open(log_path, "wb")
         cmd = [binary, "serve",
                "--listen", f"127.0.0.1:{port}",
-               "--database-url", f"sqlite://{workdir / 'f.db'}",
+               "--database-url", database_url,
                "--definitions", str(definitions), *extra_args]
         proc = subprocess.Popen(cmd, stdout=log, stderr=subprocess.STDOUT, stdin=subprocess.DEVNULL,
                                 env=env)

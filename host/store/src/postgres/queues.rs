@@ -9,14 +9,17 @@ use sqlx::Row;
 use std::collections::HashMap;
 
 /// Claim up to $4 entries visible at $3 and not leased then, among those the condition
-/// (on $5) selects; lease them to $1 until $2.
-const CLAIM: &str = "UPDATE queue SET lease_owner = $1, lease_until = $2
-     WHERE task_id IN (
+/// (on $5) selects; lease them to $1 until $2. The candidates are a materialized CTE: as
+/// `WHERE task_id IN (SELECT … LIMIT n)` the planner may run the subquery more than once
+/// and lease more than `n` entries.
+const CLAIM: &str = "WITH picked AS MATERIALIZED (
         SELECT task_id FROM queue
         WHERE {condition} AND visible_at <= $3 AND (lease_until IS NULL OR lease_until <= $3)
         ORDER BY visible_at, ord LIMIT $4
         FOR UPDATE SKIP LOCKED)
-     RETURNING task_id, workflow_id, queue, visible_at, ord";
+     UPDATE queue SET lease_owner = $1, lease_until = $2
+     FROM picked WHERE queue.task_id = picked.task_id
+     RETURNING queue.task_id, queue.workflow_id, queue.queue, queue.visible_at, queue.ord";
 
 #[async_trait]
 impl Queues for PgStore {

@@ -44,6 +44,7 @@ macro_rules! conformance_tests {
             quarantine_stops_work_but_keeps_the_rows,
             inbox_follows_commits,
             claims_hand_each_entry_to_one_poller,
+            a_claim_never_takes_more_than_asked,
             concurrent_claims_never_share_an_entry,
             a_lease_expires_and_release_frees_at_once,
             claim_prefix_queue_sizes_and_queue_ops,
@@ -924,6 +925,25 @@ pub async fn claims_hand_each_entry_to_one_poller(s: &dyn Store) {
         3,
         "a claim does not remove the entry"
     );
+}
+
+/// Over a queue large enough for the database to plan differently than over a few rows.
+pub async fn a_claim_never_takes_more_than_asked(s: &dyn Store) {
+    commit_queue(
+        s,
+        (0..300)
+            .map(|i| push(&format!("t{i:03}"), "q", "w", i % 7))
+            .collect(),
+    )
+    .await;
+    for round in 0..5 {
+        let one = s.claim("q", 1, 10, 60_000).await.unwrap();
+        assert_eq!(one.len(), 1, "round {round}: asked for one, got {one:?}");
+    }
+    let some = s.claim("q", 3, 10, 60_000).await.unwrap();
+    assert_eq!(some.len(), 3, "asked for three, got {some:?}");
+    let prefixed = s.claim_prefix("q", 2, 10, 60_000).await.unwrap();
+    assert_eq!(prefixed.len(), 2, "asked for two, got {prefixed:?}");
 }
 
 pub async fn concurrent_claims_never_share_an_entry(s: &dyn Store) {
