@@ -29,34 +29,51 @@ pub struct HttpPeer {
 
 impl HttpPeer {
     /// `GET /json` answers a JSON object, `/status/{code}` that status with a body, `/text`
-    /// plain text, `/slow` after 5 s; `POST /webhook` and `/echo` record what they got.
+    /// plain text, `/slow` after 5 s; `POST /webhook` and `/echo` record what they got,
+    /// `POST /hold` records it and answers 3 s later.
     pub async fn start() -> HttpPeer {
         let seen: Seen = Arc::default();
-        let app = Router::new()
-            .route(
-                "/json",
-                get(|| async { axum::Json(json!({"items": [{"id": 1}, {"id": 2}], "ok": true})) }),
-            )
-            .route("/text", get(|| async { "plain words" }))
-            .route(
-                "/status/{code}",
-                any(|Path(code): Path<u16>| async move {
-                    (
-                        StatusCode::from_u16(code).unwrap_or(StatusCode::IM_A_TEAPOT),
-                        format!("status {code} body"),
-                    )
-                }),
-            )
-            .route(
-                "/slow",
-                get(|| async {
-                    tokio::time::sleep(Duration::from_secs(5)).await;
-                    "late"
-                }),
-            )
-            .route("/webhook", post(record))
-            .route("/echo", post(record))
-            .with_state(seen.clone());
+        let app =
+            Router::new()
+                .route(
+                    "/json",
+                    get(|| async {
+                        axum::Json(json!({"items": [{"id": 1}, {"id": 2}], "ok": true}))
+                    }),
+                )
+                .route("/text", get(|| async { "plain words" }))
+                .route(
+                    "/status/{code}",
+                    any(|Path(code): Path<u16>| async move {
+                        (
+                            StatusCode::from_u16(code).unwrap_or(StatusCode::IM_A_TEAPOT),
+                            format!("status {code} body"),
+                        )
+                    }),
+                )
+                .route(
+                    "/slow",
+                    get(|| async {
+                        tokio::time::sleep(Duration::from_secs(5)).await;
+                        "late"
+                    }),
+                )
+                .route(
+                    "/hold",
+                    post(
+                        |state: State<Seen>,
+                         uri: axum::http::Uri,
+                         headers: HeaderMap,
+                         body: Bytes| async move {
+                            let answer = record(state, uri, headers, body).await;
+                            tokio::time::sleep(Duration::from_secs(3)).await;
+                            answer
+                        },
+                    ),
+                )
+                .route("/webhook", post(record))
+                .route("/echo", post(record))
+                .with_state(seen.clone());
         let listener = tokio::net::TcpListener::bind("127.0.0.1:0")
             .await
             .expect("bind");

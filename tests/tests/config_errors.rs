@@ -49,7 +49,10 @@ fn an_unreachable_postgres_is_named_without_its_password() {
         stderr.contains("cannot reach the Postgres database postgres://fermata@127.0.0.1:"),
         "{stderr}"
     );
-    assert!(!stderr.contains("s3cret"), "the password is not shown: {stderr}");
+    assert!(
+        !stderr.contains("s3cret"),
+        "the password is not shown: {stderr}"
+    );
 }
 
 #[tokio::test]

@@ -78,6 +78,11 @@ struct ServeArgs {
     /// (repeat the flag, or separate with `;` in the environment).
     #[arg(long, env = "FERMATA_GRANT", value_delimiter = ';')]
     grant: Vec<String>,
+    /// How long a claimed system task stays with this host without being extended, in
+    /// milliseconds: the time another host waits before taking over the work of a host that
+    /// died (it is extended every third of it while the task runs).
+    #[arg(long, env = "FERMATA_CLAIM_LEASE_MS", default_value_t = 15_000)]
+    claim_lease_ms: u64,
     /// Wall-clock budget of one plugin execution, in milliseconds.
     #[arg(long, env = "FERMATA_PLUGIN_TIMEOUT_MS", default_value_t = 60_000)]
     plugin_timeout_ms: u64,
@@ -189,7 +194,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     let outbox = tokio::spawn(engine.clone().run_outbox());
     let scheduler = tokio::spawn(engine.clone().run_scheduler());
     let poll_data = tokio::spawn(engine.clone().run_poll_data());
-    let lease = limits.deadline + std::time::Duration::from_secs(30);
+    // A system task's claim: extended every third of it while its plugin runs.
+    let lease = std::time::Duration::from_millis(args.claim_lease_ms.max(300));
     let executor = tokio::spawn(
         plugins
             .clone()
@@ -265,7 +271,9 @@ async fn open_store(args: &ServeArgs) -> anyhow::Result<Backend> {
                 max_connections: args.database_max_connections,
                 ..PgOptions::default()
             };
-            Ok(Backend::Postgres(Arc::new(PgStore::open(url, options).await?)))
+            Ok(Backend::Postgres(Arc::new(
+                PgStore::open(url, options).await?,
+            )))
         }
         _ => anyhow::bail!(
             "--database-url {url}: unknown database URL scheme '{scheme}'; use sqlite://PATH or postgres://USER@HOST/DATABASE"

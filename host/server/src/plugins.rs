@@ -308,7 +308,24 @@ impl Plugins {
                 };
                 let this = self.clone();
                 tokio::spawn(async move {
-                    this.run_one(&c.workflow_id, &c.task_id).await;
+                    let held = std::slice::from_ref(&c.task_id);
+                    let run = this.run_one(&c.workflow_id, &c.task_id);
+                    tokio::pin!(run);
+                    // Extend the claim while the plugin runs: another host takes the task
+                    // over only when this one stops extending it (it died).
+                    let mut renew = tokio::time::interval(lease / 3);
+                    renew.tick().await;
+                    loop {
+                        tokio::select! {
+                            _ = &mut run => break,
+                            _ = renew.tick() => {
+                                let extended = this.store.extend(held, now_ms(), lease.as_millis() as i64).await;
+                                if let Err(e) = extended {
+                                    tracing::warn!(error = %e, task_id = %c.task_id, "extending a claim failed");
+                                }
+                            }
+                        }
+                    }
                     if let Err(e) = this.store.release(std::slice::from_ref(&c.task_id)).await {
                         tracing::warn!(error = %e, task_id = %c.task_id, "releasing a claim failed");
                     }

@@ -12,11 +12,11 @@ use fermata_core::model::{TaskExecLog, Workflow};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
+pub use postgres::{PgOptions, PgStore, redact as redact_url};
 pub use roles::{
     Definitions, Events, Executions, Outbox, Plugins, Queues, Schedules, SignalLog, Store, Timers,
     Webhooks,
 };
-pub use postgres::{PgOptions, PgStore, redact as redact_url};
 pub use sqlite::SqliteStore;
 
 /// What went wrong in the store, without the driver's types: each backend maps its own

@@ -56,7 +56,9 @@ impl PgStore {
     /// migrate once). `url`: `postgres://user:password@host:port/database`.
     pub async fn open(url: &str, options: PgOptions) -> Result<PgStore> {
         let connect = PgConnectOptions::from_str(url)
-            .map_err(|e| StoreError::Unreachable(format!("{} is not a Postgres URL: {e}", redact(url))))?
+            .map_err(|e| {
+                StoreError::Unreachable(format!("{} is not a Postgres URL: {e}", redact(url)))
+            })?
             .log_statements(tracing::log::LevelFilter::Trace);
         let pool = PgPoolOptions::new()
             .max_connections(options.max_connections.max(2))
@@ -79,7 +81,18 @@ impl PgStore {
         })
     }
 
+    /// Give back every lease this host still holds, so other hosts take its work at once
+    /// rather than when the leases end, and close the connections.
     pub async fn close(&self) {
+        let released = sqlx::query(
+            "UPDATE queue SET lease_owner = NULL, lease_until = NULL WHERE lease_owner = $1",
+        )
+        .bind(&self.owner)
+        .execute(&self.pool)
+        .await;
+        if let Err(e) = released {
+            tracing::warn!(error = %e, "releasing this host's leases failed; they end by themselves");
+        }
         self.pool.close().await;
     }
 

@@ -100,6 +100,10 @@ pub trait Queues: Send + Sync {
     /// Give claimed entries back before their lease ends (the poll that claimed them is
     /// applied, or gave up).
     async fn release(&self, task_ids: &[String]) -> Result<()>;
+    /// Keep holding claimed entries: their leases end `lease_ms` after `now` instead (a
+    /// claim held for long work is extended while the work goes on, so a short lease still
+    /// frees the work of a host that died).
+    async fn extend(&self, task_ids: &[String], now: i64, lease_ms: i64) -> Result<()>;
     /// Like [`Queues::claim`], over every queue whose name starts with `prefix`.
     async fn claim_prefix(
         &self,

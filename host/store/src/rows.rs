@@ -135,8 +135,7 @@ pub(crate) fn push_in<'a, DB: Database>(
     b: &mut QueryBuilder<DB>,
     column: &str,
     values: impl IntoIterator<Item = &'a str>,
-)
-where
+) where
     for<'q> String: Encode<'q, DB> + Type<DB>,
 {
     let values: Vec<String> = values.into_iter().map(str::to_string).collect();
@@ -158,8 +157,7 @@ pub(crate) fn push_contains<DB: Database>(
     like: &str,
     columns: &[&str],
     text: &str,
-)
-where
+) where
     for<'q> String: Encode<'q, DB> + Type<DB>,
 {
     let pattern = contains_pattern(text);
@@ -179,8 +177,7 @@ where
 pub(crate) fn push_bounds<DB: Database, const N: usize>(
     b: &mut QueryBuilder<DB>,
     bounds: [(&str, &str, Option<i64>); N],
-)
-where
+) where
     for<'q> i64: Encode<'q, DB> + Type<DB>,
 {
     for (column, op, bound) in bounds {
@@ -189,4 +186,3 @@ where
         }
     }
 }
-

@@ -9,11 +9,11 @@ use crate::rows::{TaskChanges, WaitIndex, corrupt, task_changes, webhook_wait_of
 pub(crate) use crate::rows::{closed, parse, push_bounds, push_contains, push_in};
 use crate::{Commit, ExecutionWrite, InboxOp, QueueOp, Result, StoreError};
 use fermata_core::model::{Task, Workflow};
+use sqlx::Row;
 use sqlx::sqlite::{
     SqliteConnectOptions, SqliteConnection, SqliteJournalMode, SqlitePool, SqlitePoolOptions,
     SqliteSynchronous,
 };
-use sqlx::Row;
 use std::collections::HashMap;
 use std::str::FromStr;
 use std::sync::Mutex;
@@ -69,9 +69,9 @@ impl SqliteStore {
             .await
             .map_err(unreachable)?;
         MIGRATOR
-        .run(&writer)
-        .await
-        .map_err(|e| crate::errors::migration(e, &MIGRATOR))?;
+            .run(&writer)
+            .await
+            .map_err(|e| crate::errors::migration(e, &MIGRATOR))?;
         let reader = SqlitePoolOptions::new()
             .max_connections(8)
             .connect_with(options.read_only(true))
@@ -153,7 +153,6 @@ async fn write_batch(pool: &SqlitePool, batch: &mut [(Commit, Reply)]) -> Vec<Re
 
 /// The migrations this fermata knows.
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/sqlite");
-
 
 async fn apply_commit(conn: &mut SqliteConnection, commit: Commit) -> Result<()> {
     for write in commit.executions {

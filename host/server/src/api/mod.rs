@@ -297,7 +297,11 @@ async fn refuse_nul(
 ) -> axum::response::Response {
     use axum::response::IntoResponse;
     let uri = request.uri();
-    let has_nul = |part: &str| part.as_bytes().windows(3).any(|w| w.eq_ignore_ascii_case(b"%00"));
+    let has_nul = |part: &str| {
+        part.as_bytes()
+            .windows(3)
+            .any(|w| w.eq_ignore_ascii_case(b"%00"))
+    };
     if has_nul(uri.path()) || uri.query().is_some_and(has_nul) {
         return Error::bad_request(
             "a NUL character (%00) is not accepted in a path or query parameter",

@@ -12,12 +12,13 @@ impl Definitions for PgStore {
     async fn put_workflow_def(&self, def: &WorkflowDef, overwrite: bool, now: i64) -> Result<()> {
         let mut def = def.clone();
         let mut tx = self.pool.begin().await?;
-        let existing: Option<(i64,)> =
-            sqlx::query_as("SELECT create_time FROM workflow_defs WHERE name = $1 AND version = $2")
-                .bind(&def.name)
-                .bind(def.version)
-                .fetch_optional(&mut *tx)
-                .await?;
+        let existing: Option<(i64,)> = sqlx::query_as(
+            "SELECT create_time FROM workflow_defs WHERE name = $1 AND version = $2",
+        )
+        .bind(&def.name)
+        .bind(def.version)
+        .fetch_optional(&mut *tx)
+        .await?;
         if existing.is_some() && !overwrite {
             return Err(StoreError::AlreadyExists(format!(
                 "Workflow with {}.{} already exists!",

@@ -5,7 +5,7 @@ use crate::{Commit, Executions, Result, StoreError, Stored};
 use async_trait::async_trait;
 use fermata_core::model::{Task, TaskExecLog, Workflow, WorkflowStatus};
 use fermata_core::search::{SortField, WorkflowQuery};
-use sqlx::{QueryBuilder, Row, Postgres};
+use sqlx::{Postgres, QueryBuilder, Row};
 
 #[async_trait]
 impl Executions for PgStore {

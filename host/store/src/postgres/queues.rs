@@ -46,6 +46,18 @@ impl Queues for PgStore {
         Ok(())
     }
 
+    async fn extend(&self, task_ids: &[String], now: i64, lease_ms: i64) -> Result<()> {
+        sqlx::query(
+            "UPDATE queue SET lease_until = $1 WHERE task_id = ANY($2) AND lease_owner = $3",
+        )
+        .bind(now.saturating_add(lease_ms.max(0)))
+        .bind(task_ids)
+        .bind(&self.owner)
+        .execute(&self.pool)
+        .await?;
+        Ok(())
+    }
+
     async fn claim_prefix(
         &self,
         prefix: &str,

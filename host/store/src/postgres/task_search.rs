@@ -5,7 +5,7 @@ use super::{PgStore, parse, push_bounds, push_contains, push_in};
 use crate::Result;
 use fermata_core::model::Task;
 use fermata_core::task_search::{TaskQuery, TaskSortField};
-use sqlx::{QueryBuilder, Row, Postgres};
+use sqlx::{Postgres, QueryBuilder, Row};
 
 impl PgStore {
     pub(super) async fn find_tasks(&self, q: &TaskQuery) -> Result<(i64, Vec<Task>)> {
@@ -64,13 +64,10 @@ fn filter(b: &mut QueryBuilder<Postgres>, q: &TaskQuery) {
         ],
     );
     if let Some(text) = &q.free_text {
-        push_contains(b, "ILIKE",
-            &[
-                "id",
-                "task_type",
-                "workflow_id",
-                "reference_name",
-            ],
+        push_contains(
+            b,
+            "ILIKE",
+            &["id", "task_type", "workflow_id", "reference_name"],
             text,
         );
     }

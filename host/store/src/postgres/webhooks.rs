@@ -117,12 +117,14 @@ impl Webhooks for PgStore {
     ) -> Result<()> {
         let json = serde_json::to_string(delivery).map_err(corrupt)?;
         let mut tx = self.pool.begin().await?;
-        sqlx::query("INSERT INTO webhook_deliveries (webhook_id, event_id, json) VALUES ($1, $2, $3)")
-            .bind(&delivery.webhook_id)
-            .bind(&delivery.event_id)
-            .bind(json)
-            .execute(&mut *tx)
-            .await?;
+        sqlx::query(
+            "INSERT INTO webhook_deliveries (webhook_id, event_id, json) VALUES ($1, $2, $3)",
+        )
+        .bind(&delivery.webhook_id)
+        .bind(&delivery.event_id)
+        .bind(json)
+        .execute(&mut *tx)
+        .await?;
         sqlx::query(
             "DELETE FROM webhook_deliveries WHERE webhook_id = $1 AND seq <=
              (SELECT seq FROM webhook_deliveries WHERE webhook_id = $1 ORDER BY seq DESC LIMIT 1 OFFSET $2)",

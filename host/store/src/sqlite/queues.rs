@@ -35,6 +35,17 @@ impl Queues for SqliteStore {
         Ok(())
     }
 
+    async fn extend(&self, task_ids: &[String], _now: i64, lease_ms: i64) -> Result<()> {
+        let until = Instant::now() + Duration::from_millis(lease_ms.max(0) as u64);
+        let mut claimed = self.claimed.lock().expect("claim set poisoned");
+        for id in task_ids {
+            if let Some(held) = claimed.get_mut(id) {
+                *held = until;
+            }
+        }
+        Ok(())
+    }
+
     async fn claim_prefix(
         &self,
         prefix: &str,

@@ -64,7 +64,9 @@ fn filter(b: &mut QueryBuilder<Sqlite>, q: &TaskQuery) {
         ],
     );
     if let Some(text) = &q.free_text {
-        push_contains(b, "LIKE",
+        push_contains(
+            b,
+            "LIKE",
             &[
                 "id",
                 "task_type",

@@ -45,6 +45,7 @@ macro_rules! conformance_tests {
             inbox_follows_commits,
             claims_hand_each_entry_to_one_poller,
             a_claim_never_takes_more_than_asked,
+            an_extended_lease_holds_past_its_first_end,
             concurrent_claims_never_share_an_entry,
             a_lease_expires_and_release_frees_at_once,
             claim_prefix_queue_sizes_and_queue_ops,
@@ -944,6 +945,27 @@ pub async fn a_claim_never_takes_more_than_asked(s: &dyn Store) {
     assert_eq!(some.len(), 3, "asked for three, got {some:?}");
     let prefixed = s.claim_prefix("q", 2, 10, 60_000).await.unwrap();
     assert_eq!(prefixed.len(), 2, "asked for two, got {prefixed:?}");
+}
+
+pub async fn an_extended_lease_holds_past_its_first_end(s: &dyn Store) {
+    let t0 = epoch_ms();
+    commit_queue(s, vec![push("t0", "q", "w", t0 - 1)]).await;
+    assert_eq!(s.claim("q", 1, epoch_ms(), 300).await.unwrap().len(), 1);
+    s.extend(&["t0".into()], epoch_ms(), 1_000).await.unwrap();
+    tokio::time::sleep(Duration::from_millis(500)).await;
+    assert!(
+        s.claim("q", 1, epoch_ms(), 60_000)
+            .await
+            .unwrap()
+            .is_empty(),
+        "still held after the first lease would have ended"
+    );
+    tokio::time::sleep(Duration::from_millis(700)).await;
+    assert_eq!(
+        s.claim("q", 1, epoch_ms(), 60_000).await.unwrap().len(),
+        1,
+        "free once the extended lease ended"
+    );
 }
 
 pub async fn concurrent_claims_never_share_an_entry(s: &dyn Store) {
