@@ -17,7 +17,12 @@
 //!       cargo run --release -p fermata-tests --bin fermata-bench -- cold-start --starts 10
 //!
 //! They start `target/release/fermata` (or `$FERMATA_BIN`) on a fresh SQLite database in a
-//! temporary directory, unless `--url` names a running one (workflows only).
+//! temporary directory, unless `--url` names a running one (workflows only). `workflows`
+//! runs on another database with `--database-url` (e.g. an empty Postgres database), and
+//! with `--hosts N` starts N hosts on it and spreads the clients over them:
+//!
+//!       cargo run --release -p fermata-tests --bin fermata-bench -- --workflows 5000 --concurrency 32 \
+//!           --database-url postgres://postgres@127.0.0.1:5432/bench --hosts 3
 
 use clap::Parser;
 use fermata_tests::Server;
@@ -61,6 +66,12 @@ struct Args {
     /// An already running fermata (e.g. http://127.0.0.1:8080); default: start one.
     #[arg(long)]
     url: Option<String>,
+    /// The database the started hosts share; default: a fresh SQLite file.
+    #[arg(long)]
+    database_url: Option<String>,
+    /// Hosts to start on `--database-url`; clients are spread over them.
+    #[arg(long, default_value_t = 1)]
+    hosts: usize,
 }
 
 fn percentile(sorted: &[Duration], p: f64) -> Duration {
@@ -207,15 +218,26 @@ async fn cold_start(starts: usize) -> anyhow::Result<()> {
 }
 
 async fn workflows(args: Args) -> anyhow::Result<()> {
-    let server = match &args.url {
-        Some(_) => None,
-        None => Some(Server::start().await),
+    anyhow::ensure!(
+        args.hosts == 1 || args.database_url.is_some(),
+        "--hosts needs --database-url: hosts share a database"
+    );
+    let mut servers = Vec::new();
+    if args.url.is_none() {
+        match &args.database_url {
+            Some(url) => {
+                for _ in 0..args.hosts.max(1) {
+                    servers.push(Server::start_host(url, &[]).await);
+                }
+            }
+            None => servers.push(Server::start().await),
+        }
+    }
+    let apis: Vec<String> = match &args.url {
+        Some(url) => vec![format!("{url}/api")],
+        None => servers.iter().map(|s| format!("{}/api", s.base)).collect(),
     };
-    let base = args
-        .url
-        .clone()
-        .unwrap_or_else(|| server.as_ref().map(|s| s.base.clone()).unwrap_or_default());
-    let api = format!("{base}/api");
+    let api = apis[0].clone();
     let http = reqwest::Client::builder()
         .pool_max_idle_per_host(args.concurrency)
         .build()?;
@@ -235,8 +257,9 @@ async fn workflows(args: Args) -> anyhow::Result<()> {
     let next = Arc::new(AtomicUsize::new(0));
     let started = Instant::now();
     let mut lanes = Vec::new();
-    for _ in 0..args.concurrency {
-        let (http, api, next, total) = (http.clone(), api.clone(), next.clone(), args.workflows);
+    for lane in 0..args.concurrency {
+        let api = apis[lane % apis.len()].clone();
+        let (http, next, total) = (http.clone(), next.clone(), args.workflows);
         lanes.push(tokio::spawn(async move {
             let mut starts = Vec::new();
             let mut signals = Vec::new();
@@ -294,8 +317,13 @@ async fn workflows(args: Args) -> anyhow::Result<()> {
     starts.sort();
     signals.sort();
     println!(
-        "fermata-bench: {} workflows, concurrency {}",
-        args.workflows, args.concurrency
+        "fermata-bench: {} workflows, concurrency {}, {} host(s) on {}",
+        args.workflows,
+        args.concurrency,
+        apis.len(),
+        args.database_url
+            .as_deref()
+            .map_or_else(|| "SQLite".to_string(), scheme_of)
     );
     println!("  elapsed            {:.2} s", elapsed.as_secs_f64());
     println!(
@@ -312,14 +340,19 @@ async fn workflows(args: Args) -> anyhow::Result<()> {
         ms(percentile(&signals, 0.5)),
         ms(percentile(&signals, 0.99))
     );
-    if let Some(pid) = server.as_ref().and_then(Server::pid)
-        && let (Some(rss), Some(peak)) = (rss_kib(pid, "VmRSS:"), rss_kib(pid, "VmHWM:"))
-    {
-        println!(
-            "  server RSS         {} MiB now, {} MiB peak",
-            rss / 1024,
-            peak / 1024
-        );
+    for pid in servers.iter().filter_map(Server::pid) {
+        if let (Some(rss), Some(peak)) = (rss_kib(pid, "VmRSS:"), rss_kib(pid, "VmHWM:")) {
+            println!(
+                "  server RSS         {} MiB now, {} MiB peak",
+                rss / 1024,
+                peak / 1024
+            );
+        }
     }
     Ok(())
+}
+
+/// The kind of database a URL names, for the report (never its password).
+fn scheme_of(url: &str) -> String {
+    url.split_once("://").map_or("?", |(scheme, _)| scheme).to_string()
 }
