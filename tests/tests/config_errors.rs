@@ -92,6 +92,17 @@ fn a_database_that_cannot_be_opened_is_named() {
 }
 
 #[tokio::test]
+async fn a_second_host_on_one_sqlite_file_is_refused() {
+    let s = Server::start_sqlite_with(&[]).await;
+    refused(
+        &["--database-url", &s.database_url],
+        "is in use by another fermata: a SQLite file serves one host",
+    );
+    // The first goes on serving.
+    assert_eq!(s.get("/metadata/workflow").await.status, 200);
+}
+
+#[tokio::test]
 async fn a_database_migrated_by_a_newer_fermata_is_refused_untouched() {
     let mut s = Server::start_sqlite_with(&[]).await;
     s.define(fermata_tests::three_task_def("kept")).await;

@@ -2,7 +2,7 @@
 //! worker, each timer fires once, and the work of a host killed with SIGKILL is finished by
 //! the others once its leases end. Always on Postgres (`FERMATA_TEST_POSTGRES`).
 
-use fermata_tests::peers::HttpPeer;
+use fermata_tests::peers::{HttpPeer, plugin_wasm};
 use fermata_tests::{Server, fresh_postgres_database};
 use serde_json::{Value, json};
 use std::collections::HashSet;
@@ -118,6 +118,7 @@ async fn a_host_killed_while_holding_claims_and_timers_is_taken_over() {
         tokio::time::sleep(Duration::from_millis(20)).await;
     }
     let second = Server::start_host(&first.database_url, &args).await;
+    let _third = Server::start_host(&first.database_url, &args).await;
     first.kill9();
     let killed = Instant::now();
 
@@ -152,6 +153,57 @@ async fn a_host_killed_while_holding_claims_and_timers_is_taken_over() {
     assert_eq!(
         ns,
         [0, 0, 1, 1, 2, 2],
-        "each call made again once, by the second host"
+        "each call made again once, by another host"
     );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_plugin_uploaded_to_one_host_runs_on_the_others() {
+    let peer = HttpPeer::start().await;
+    let wasm = plugin_wasm("approval_webhook");
+    let grant = format!(
+        "APPROVAL_WEBHOOK@sha256:{}=http",
+        fermata_wasm::sha256_hex(&wasm)
+    );
+    let args = ["--allow-http", "loopback", "--grant", &grant];
+    let mut hosts = hosts(2, &args).await;
+    let r = hosts[0]
+        .http
+        .put(hosts[0].url("/plugins/APPROVAL_WEBHOOK"))
+        .body(wasm)
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status().as_u16(), 200);
+    // The other host installs it within its look-interval (2 s).
+    let until = Instant::now() + Duration::from_secs(10);
+    loop {
+        let r = hosts[1].get("/plugins/APPROVAL_WEBHOOK").await;
+        if r.status == 200 {
+            assert_eq!(r.json()["granted"], json!(["http"]));
+            break;
+        }
+        assert!(
+            Instant::now() < until,
+            "not installed on the other host: {}",
+            r.text
+        );
+        tokio::time::sleep(Duration::from_millis(100)).await;
+    }
+    // Started and run there, with the first host gone.
+    hosts[1]
+        .define(json!({"name": "approve", "tasks": [{"name": "ask", "taskReferenceName": "ask", "type": "APPROVAL_WEBHOOK",
+            "inputParameters": {"webhookUrl": format!("{}/webhook", peer.base), "approver": "ann", "subject": "${workflow.input.what}"}}]}))
+        .await;
+    hosts[0].kill9();
+    let id = hosts[1]
+        .start_workflow("approve", json!({"what": "invoice 7"}))
+        .await;
+    let wf = hosts[1]
+        .wait_for(&id, 10, |wf| {
+            wf["tasks"][0]["outputData"].get("requested").is_some()
+        })
+        .await;
+    assert_eq!(wf["tasks"][0]["status"], "IN_PROGRESS", "{wf:#}");
+    assert_eq!(peer.seen.lock().unwrap().len(), 1);
 }

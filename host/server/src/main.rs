@@ -190,6 +190,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
     );
     events.start_listeners().await;
 
+    let wakeups = tokio::spawn(engine.clone().run_wakeups());
+    let plugin_sync = tokio::spawn(plugins.clone().run_sync());
     let timers = tokio::spawn(engine.clone().run_timers());
     let outbox = tokio::spawn(engine.clone().run_outbox());
     let scheduler = tokio::spawn(engine.clone().run_scheduler());
@@ -227,6 +229,8 @@ async fn serve(args: ServeArgs) -> anyhow::Result<()> {
         let _ = stop.send(true);
     })
     .await?;
+    let _ = wakeups.await;
+    let _ = plugin_sync.await;
     let _ = timers.await;
     let _ = outbox.await;
     let _ = scheduler.await;

@@ -47,6 +47,9 @@ impl fermata_wasm::WorkflowSignals for PluginSignals {
     }
 }
 
+/// How often a host looks for plugins other hosts registered.
+const PLUGIN_SYNC: Duration = Duration::from_secs(2);
+
 /// Delayed system tasks become visible without a notification; look this often.
 const RECHECK: Duration = Duration::from_millis(250);
 
@@ -192,22 +195,72 @@ impl Plugins {
             }
         }
         for (task_type, bytes) in self.store.stored_plugins().await? {
-            // What the operator installed wins over a copy uploaded over the API (an older
-            // version let the API replace it).
-            if Self::builtin(&task_type) || self.installed_by_operator(&task_type) {
-                tracing::warn!(%task_type, "a plugin uploaded over the API is ignored: the operator installed this task type");
-                continue;
+            self.install_stored(&task_type, &bytes).await;
+        }
+        Ok(())
+    }
+
+    async fn install_stored(&self, task_type: &str, bytes: &[u8]) {
+        // What the operator installed wins over a copy uploaded over the API (an older
+        // version let the API replace it).
+        if Self::builtin(task_type) || self.installed_by_operator(task_type) {
+            tracing::warn!(%task_type, "a plugin uploaded over the API is ignored: the operator installed this task type");
+            return;
+        }
+        // Uploaded before the engine ran this type itself.
+        if Self::reserved(task_type) {
+            tracing::warn!(%task_type, "a plugin uploaded over the API is ignored: the engine runs this task type itself");
+            return;
+        }
+        match self.runtime.prepare(bytes, Source::Api).await {
+            Ok(prepared) => self.install(prepared),
+            Err(e) => {
+                tracing::error!(%task_type, error = %format!("{e:#}"), "stored plugin does not load")
             }
-            // Uploaded before the engine ran this type itself.
-            if Self::reserved(&task_type) {
-                tracing::warn!(%task_type, "a plugin uploaded over the API is ignored: the engine runs this task type itself");
-                continue;
+        }
+    }
+
+    /// Install what other hosts on the database registered (or replaced) since this host
+    /// last looked, until shutdown: a plugin uploaded to one host is used by all.
+    pub async fn run_sync(self: Arc<Self>) {
+        let mut shutdown = self.engine.shutdown_signal();
+        loop {
+            if let Err(e) = self.sync_registered().await {
+                tracing::warn!(error = %e, "looking for plugins other hosts registered failed");
             }
-            match self.runtime.prepare(&bytes, Source::Api).await {
-                Ok(prepared) => self.install(prepared),
-                Err(e) => {
-                    tracing::error!(%task_type, error = %format!("{e:#}"), "stored plugin does not load")
-                }
+            tokio::select! {
+                _ = tokio::time::sleep(PLUGIN_SYNC) => {}
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
+    async fn sync_registered(&self) -> Result<()> {
+        let stale: Vec<String> = self
+            .store
+            .plugin_digests()
+            .await?
+            .into_iter()
+            .filter(|(task_type, _)| {
+                !Self::builtin(task_type)
+                    && !Self::reserved(task_type)
+                    && !self.installed_by_operator(task_type)
+            })
+            .filter(|(task_type, sha256)| {
+                self.runtime
+                    .get(task_type)
+                    .is_none_or(|installed| installed.sha256 != *sha256)
+            })
+            .map(|(task_type, _)| task_type)
+            .collect();
+        if stale.is_empty() {
+            return Ok(());
+        }
+        let _compiling = self.compiling.lock().await;
+        for (task_type, bytes) in self.store.stored_plugins().await? {
+            if stale.contains(&task_type) {
+                tracing::info!(%task_type, "installing a plugin another host registered");
+                self.install_stored(&task_type, &bytes).await;
             }
         }
         Ok(())

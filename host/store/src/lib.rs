@@ -15,7 +15,7 @@ use std::collections::HashMap;
 pub use postgres::{PgOptions, PgStore, redact as redact_url};
 pub use roles::{
     Definitions, Events, Executions, Outbox, Plugins, Queues, Schedules, SignalLog, Store, Timers,
-    Webhooks,
+    Wakeups, Webhooks,
 };
 pub use sqlite::SqliteStore;
 
@@ -204,6 +204,29 @@ pub struct Commit {
     pub delivered: Vec<i64>,
     pub inbox: Vec<InboxOp>,
     pub schedule_fired: Option<ScheduleFired>,
+    /// What other hosts sharing the database should hear once this commit is durable (a
+    /// store only one process uses has no one to tell). Not a change: it never makes a
+    /// commit non-empty.
+    pub wakeup: Option<Wakeup>,
+}
+
+/// New work and changes one host committed, for the others to act on at once rather than at
+/// their next look.
+#[derive(Debug, Clone, Default, PartialEq, Serialize, Deserialize)]
+pub struct Wakeup {
+    /// Executions written (synchronous callers wait on them).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub executions: Vec<String>,
+    /// Queues that got entries.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub queues: Vec<String>,
+    /// The earliest deadline written.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub deadline: Option<i64>,
+    #[serde(default)]
+    pub events: bool,
+    #[serde(default)]
+    pub messages: bool,
 }
 
 /// A schedule as kept: when it runs next (`None`: paused, or no run left) and the slot it

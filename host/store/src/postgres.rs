@@ -25,12 +25,18 @@ mod schedules;
 mod signal_log;
 mod task_search;
 mod timers;
+mod wakeups;
 mod webhooks;
 
 pub struct PgStore {
     pool: PgPool,
     /// This process, as the owner of the leases it takes.
     owner: String,
+    /// For the wakeup listener's own connection (outside the pool, which it would
+    /// otherwise keep from closing).
+    url: String,
+    /// Set when the store closes: the wakeup listener stops.
+    closing: tokio::sync::watch::Sender<bool>,
 }
 
 /// How the Postgres store is opened.
@@ -78,6 +84,8 @@ impl PgStore {
         Ok(PgStore {
             pool,
             owner: lease_owner(),
+            url: url.to_string(),
+            closing: tokio::sync::watch::Sender::new(false),
         })
     }
 
@@ -93,6 +101,7 @@ impl PgStore {
         if let Err(e) = released {
             tracing::warn!(error = %e, "releasing this host's leases failed; they end by themselves");
         }
+        self.closing.send_replace(true);
         self.pool.close().await;
     }
 
@@ -118,9 +127,13 @@ impl PgStore {
         Ok(done.rows_affected() > 0)
     }
 
-    async fn write_commit(&self, commit: Commit) -> Result<()> {
+    async fn write_commit(&self, mut commit: Commit) -> Result<()> {
         let mut tx = self.pool.begin().await?;
+        let wakeup = commit.wakeup.take();
         apply_commit(&mut tx, commit).await?;
+        if let Some(wakeup) = wakeup {
+            wakeups::notify(&mut tx, &self.owner, wakeup).await?;
+        }
         tx.commit().await?;
         Ok(())
     }

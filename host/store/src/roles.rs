@@ -3,7 +3,7 @@
 
 use crate::{
     Claimed, Commit, DefSummary, EventRow, IdempotencyRecord, OutboxRow, PollData, Result,
-    SignalRecord, Stored, StoredSchedule, TagOwner, WebhookWait,
+    SignalRecord, Stored, StoredSchedule, TagOwner, Wakeup, WebhookWait,
 };
 use async_trait::async_trait;
 use fermata_core::model::events::EventHandler;
@@ -23,6 +23,7 @@ pub trait Store:
     + Webhooks
     + Plugins
     + Events
+    + Wakeups
     + Send
     + Sync
     + 'static
@@ -40,6 +41,7 @@ impl<T> Store for T where
         + Webhooks
         + Plugins
         + Events
+        + Wakeups
         + Send
         + Sync
         + 'static
@@ -130,7 +132,9 @@ pub trait Timers: Send + Sync {
 /// Workflow and task definitions, and their tags.
 #[async_trait]
 pub trait Definitions: Send + Sync {
-    /// Insert a workflow definition; `overwrite` replaces an existing name+version.
+    /// Insert a workflow definition; `overwrite` replaces an existing name+version (else
+    /// [`StoreError::AlreadyExists`](crate::StoreError::AlreadyExists); what the user is told
+    /// is the engine's to word).
     async fn put_workflow_def(&self, def: &WorkflowDef, overwrite: bool, now: i64) -> Result<()>;
     /// `None` version: the latest.
     async fn workflow_def(&self, name: &str, version: Option<i32>) -> Result<Option<WorkflowDef>>;
@@ -236,6 +240,9 @@ pub trait Plugins: Send + Sync {
     async fn put_plugin(&self, task_type: &str, wasm: &[u8], sha256: &str, now: i64) -> Result<()>;
     /// Every plugin registered at run time: (task type, component bytes).
     async fn stored_plugins(&self) -> Result<Vec<(String, Vec<u8>)>>;
+    /// Every plugin registered at run time: (task type, SHA-256 of its bytes), to see
+    /// cheaply what changed.
+    async fn plugin_digests(&self) -> Result<Vec<(String, String)>>;
 }
 
 /// Fermata's own event queues (filled by commits), event handlers, and how far each Kafka
@@ -252,4 +259,14 @@ pub trait Events: Send + Sync {
     async fn delete_event_handler(&self, name: &str) -> Result<bool>;
     async fn kafka_offsets(&self, topic: &str) -> Result<HashMap<i32, i64>>;
     async fn save_kafka_offset(&self, topic: &str, partition: i32, next_offset: i64) -> Result<()>;
+}
+
+/// What hosts sharing the database tell each other: each commit's [`Wakeup`] reaches the
+/// other hosts' listeners once the commit is durable.
+#[async_trait]
+pub trait Wakeups: Send + Sync {
+    /// Hear what other hosts commit from now on; `None` when no other host can share this
+    /// database. A listener that falls behind or loses its connection misses wakeups: hosts
+    /// still look for work on their own, so a missed wakeup only delays it.
+    async fn listen(&self) -> Result<Option<tokio::sync::mpsc::Receiver<Wakeup>>>;
 }

@@ -30,6 +30,7 @@ mod schedules;
 mod signal_log;
 mod task_search;
 mod timers;
+mod wakeups;
 mod webhooks;
 
 const MAX_BATCH: usize = 128;
@@ -43,6 +44,10 @@ pub struct SqliteStore {
     /// Queue entries handed to a poller and not yet released. SQLite serves one process, so
     /// an in-memory set is a complete claim mechanism and costs no write.
     claimed: Mutex<HashMap<String, Instant>>,
+    /// Held while open: a SQLite file serves one process, so a second fermata on the same
+    /// file is refused rather than handing out the same tasks (the claims above are this
+    /// process's memory). The kernel drops the lock when the process ends, however it ends.
+    _exclusive: std::fs::File,
 }
 
 impl SqliteStore {
@@ -60,6 +65,7 @@ impl SqliteStore {
             .journal_mode(SqliteJournalMode::Wal)
             .synchronous(SqliteSynchronous::Full)
             .busy_timeout(Duration::from_secs(30));
+        let exclusive = lock_exclusively(options.get_filename(), url)?;
         let writer = SqlitePoolOptions::new()
             .max_connections(1)
             .min_connections(1)
@@ -83,6 +89,7 @@ impl SqliteStore {
             reader,
             batches,
             claimed: Mutex::new(HashMap::new()),
+            _exclusive: exclusive,
         })
     }
 
@@ -93,6 +100,31 @@ impl SqliteStore {
             .await;
         self.reader.close().await;
         self.writer.close().await;
+    }
+}
+
+/// Lock `<database>.lock` beside the database file for this process.
+fn lock_exclusively(database: &std::path::Path, url: &str) -> Result<std::fs::File> {
+    let mut path = database.as_os_str().to_owned();
+    path.push(".lock");
+    let file = std::fs::OpenOptions::new()
+        .create(true)
+        .truncate(false)
+        .write(true)
+        .open(&path)
+        .map_err(|e| {
+            StoreError::Unreachable(format!(
+                "cannot open the SQLite database {url}: {e} (is the path right, and its directory there and writable?)"
+            ))
+        })?;
+    match file.try_lock() {
+        Ok(()) => Ok(file),
+        Err(std::fs::TryLockError::WouldBlock) => Err(StoreError::Unreachable(format!(
+            "the SQLite database {url} is in use by another fermata: a SQLite file serves one host; to run several, share a Postgres database (--database-url postgres://...)"
+        ))),
+        Err(std::fs::TryLockError::Error(e)) => Err(StoreError::Unreachable(format!(
+            "cannot lock the SQLite database {url}: {e}"
+        ))),
     }
 }
 

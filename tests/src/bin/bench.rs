@@ -354,5 +354,7 @@ async fn workflows(args: Args) -> anyhow::Result<()> {
 
 /// The kind of database a URL names, for the report (never its password).
 fn scheme_of(url: &str) -> String {
-    url.split_once("://").map_or("?", |(scheme, _)| scheme).to_string()
+    url.split_once("://")
+        .map_or("?", |(scheme, _)| scheme)
+        .to_string()
 }

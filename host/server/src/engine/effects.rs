@@ -40,7 +40,53 @@ pub(super) struct Wakes {
     pub messages: bool,
 }
 
+impl Wakes {
+    /// What other hosts on the database should hear of this commit.
+    pub(super) fn announcement(&self) -> fermata_store::Wakeup {
+        fermata_store::Wakeup {
+            executions: self.changed.clone(),
+            queues: self.queues.iter().cloned().collect(),
+            deadline: self.deadlines.iter().min().copied(),
+            events: self.events,
+            messages: self.messages,
+        }
+    }
+
+    /// What another host committed, to act on here as if this host had.
+    pub(super) fn heard(wakeup: fermata_store::Wakeup) -> Wakes {
+        Wakes {
+            changed: wakeup.executions,
+            queues: wakeup.queues.into_iter().collect(),
+            deadlines: wakeup.deadline.into_iter().collect(),
+            events: wakeup.events,
+            messages: wakeup.messages,
+        }
+    }
+}
+
 impl Engine {
+    /// Wake this host's loops and waiters for what other hosts on the database commit.
+    pub async fn run_wakeups(self: std::sync::Arc<Self>) {
+        let mut heard = match self.store.listen().await {
+            Ok(Some(heard)) => heard,
+            Ok(None) => return,
+            Err(e) => {
+                tracing::warn!(error = %e, "cannot listen for other hosts' changes; looking for them instead");
+                return;
+            }
+        };
+        let mut shutdown = self.shutdown.clone();
+        loop {
+            tokio::select! {
+                wakeup = heard.recv() => match wakeup {
+                    Some(wakeup) => self.wake(Wakes::heard(wakeup)),
+                    None => return,
+                },
+                _ = shutdown.changed() => return,
+            }
+        }
+    }
+
     /// Turn decider effects into store operations; started workflows are decided here and
     /// join the same commit.
     pub(super) fn add_effects(

@@ -43,10 +43,13 @@ impl Engine {
 
     pub async fn register_workflow_def(&self, def: &WorkflowDef, overwrite: bool) -> Result<()> {
         self.validate_workflow_def(def)?;
-        self.store
-            .put_workflow_def(def, overwrite, now_ms())
-            .await?;
-        Ok(())
+        match self.store.put_workflow_def(def, overwrite, now_ms()).await {
+            Err(fermata_store::StoreError::AlreadyExists(_)) => Err(Error::conflict(format!(
+                "Workflow with {}.{} already exists!",
+                def.name, def.version
+            ))),
+            other => Ok(other?),
+        }
     }
 
     /// `PUT /metadata/workflow`: create or update each; failures are reported per name.

@@ -251,6 +251,7 @@ impl Engine {
                 commit.idempotency = idempotency_record(call, &rendered, now);
             }
             wakes.changed = written(&commit);
+            commit.wakeup = Some(wakes.announcement());
             match self.store.commit(commit).await {
                 Err(StoreError::Conflict(_)) => attempts.conflicted(workflow_id)?,
                 Err(e) => return Err(e.into()),

@@ -155,6 +155,7 @@ impl Engine {
             f
         });
         wakes.changed = super::written(&commit);
+        commit.wakeup = Some(wakes.announcement());
         self.store.commit(commit).await?;
         self.wake(wakes);
         Ok(reply)

@@ -51,7 +51,10 @@ impl Engine {
             c.id = Some(uuid::Uuid::new_v4().to_string());
         }
         c.url_verified = false;
-        self.store.put_webhook(&c, true).await?;
+        self.store
+            .put_webhook(&c, true)
+            .await
+            .map_err(|e| webhook_error(e, &c))?;
         Ok(c.masked())
     }
 
@@ -63,7 +66,10 @@ impl Engine {
         c.keep_secrets_of(&old);
         c.url_verified = old.url_verified;
         webhook::check(&c).map_err(Error::bad_request)?;
-        self.store.put_webhook(&c, false).await?;
+        self.store
+            .put_webhook(&c, false)
+            .await
+            .map_err(|e| webhook_error(e, &c))?;
         Ok(c.masked())
     }
 
@@ -397,6 +403,20 @@ impl Headers<'_> {
             [v] => Ok(v),
             _ => Err(format!("Multiple {name} is present in the header")),
         }
+    }
+}
+
+/// Orkes' words for a webhook id taken or missing.
+fn webhook_error(e: fermata_store::StoreError, c: &WebhookConfig) -> Error {
+    let id = c.id.as_deref().unwrap_or_default();
+    match e {
+        fermata_store::StoreError::AlreadyExists(_) => {
+            Error::conflict(format!("Webhook with id {id} already exists"))
+        }
+        fermata_store::StoreError::NotFound(_) => {
+            Error::not_found(format!("Webhook with id {id} does not exist"))
+        }
+        other => other.into(),
     }
 }
 

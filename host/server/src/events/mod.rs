@@ -67,14 +67,20 @@ impl Events {
     pub async fn add(self: &Arc<Self>, handler: EventHandler) -> Result<()> {
         self.check(&handler)?;
         self.listen(&handler.event).await?;
-        self.store.put_event_handler(&handler, true).await?;
+        self.store
+            .put_event_handler(&handler, true)
+            .await
+            .map_err(|e| handler_error(e, &handler))?;
         Ok(())
     }
 
     pub async fn update(self: &Arc<Self>, handler: EventHandler) -> Result<()> {
         self.check(&handler)?;
         self.listen(&handler.event).await?;
-        self.store.put_event_handler(&handler, false).await?;
+        self.store
+            .put_event_handler(&handler, false)
+            .await
+            .map_err(|e| handler_error(e, &handler))?;
         Ok(())
     }
 
@@ -381,5 +387,20 @@ fn expand_inline_json(v: Value, levels: u8) -> Value {
                 .collect(),
         ),
         other => other,
+    }
+}
+
+/// Conductor's words for an event handler name taken or missing.
+fn handler_error(e: fermata_store::StoreError, handler: &EventHandler) -> Error {
+    match e {
+        fermata_store::StoreError::AlreadyExists(_) => Error::conflict(format!(
+            "EventHandler with name {} already exists!",
+            handler.name
+        )),
+        fermata_store::StoreError::NotFound(_) => Error::not_found(format!(
+            "EventHandler with name {} not found!",
+            handler.name
+        )),
+        other => other.into(),
     }
 }

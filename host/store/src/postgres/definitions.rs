@@ -21,7 +21,7 @@ impl Definitions for PgStore {
         .await?;
         if existing.is_some() && !overwrite {
             return Err(StoreError::AlreadyExists(format!(
-                "Workflow with {}.{} already exists!",
+                "workflow definition {} version {}",
                 def.name, def.version
             )));
         }

@@ -53,13 +53,13 @@ impl Events for PgStore {
             .is_some();
         if create && exists {
             return Err(StoreError::AlreadyExists(format!(
-                "EventHandler with name {} already exists!",
+                "event handler {}",
                 handler.name
             )));
         }
         if !create && !exists {
             return Err(StoreError::NotFound(format!(
-                "EventHandler with name {} not found!",
+                "event handler {}",
                 handler.name
             )));
         }

@@ -27,4 +27,11 @@ impl Plugins for PgStore {
             .await?;
         Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
     }
+
+    async fn plugin_digests(&self) -> Result<Vec<(String, String)>> {
+        let rows = sqlx::query("SELECT task_type, sha256 FROM plugins ORDER BY task_type")
+            .fetch_all(&self.pool)
+            .await?;
+        Ok(rows.into_iter().map(|r| (r.get(0), r.get(1))).collect())
+    }
 }

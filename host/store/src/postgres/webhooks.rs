@@ -48,12 +48,8 @@ impl Webhooks for PgStore {
             .execute(&self.pool)
             .await?;
         match (done.rows_affected(), create) {
-            (0, true) => Err(StoreError::AlreadyExists(format!(
-                "Webhook with id {id} already exists"
-            ))),
-            (0, false) => Err(StoreError::NotFound(format!(
-                "Webhook with id {id} does not exist"
-            ))),
+            (0, true) => Err(StoreError::AlreadyExists(format!("webhook {id}"))),
+            (0, false) => Err(StoreError::NotFound(format!("webhook {id}"))),
             _ => Ok(()),
         }
     }

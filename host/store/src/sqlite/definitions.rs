@@ -20,7 +20,7 @@ impl Definitions for SqliteStore {
                 .await?;
         if existing.is_some() && !overwrite {
             return Err(StoreError::AlreadyExists(format!(
-                "Workflow with {}.{} already exists!",
+                "workflow definition {} version {}",
                 def.name, def.version
             )));
         }

@@ -1796,6 +1796,14 @@ pub async fn plugins_round_trip(s: &dyn Store) {
     let stored = s.stored_plugins().await.unwrap();
     assert_eq!(stored.len(), 2, "replaced, not added");
     assert_eq!(stored[0].1, vec![9; 70_000]);
+    assert_eq!(
+        s.plugin_digests().await.unwrap(),
+        [
+            ("alpha".to_string(), "sha-a2".to_string()),
+            ("zeta".to_string(), "sha-z".to_string())
+        ],
+        "what another host compares with what it runs"
+    );
 }
 
 // ---------------------------------------------------------------------------------------
