@@ -32,6 +32,8 @@ pub struct PgStore {
     pool: PgPool,
     /// This process, as the owner of the leases it takes.
     owner: String,
+    /// Wakeups of durable commits, for the other hosts (see `postgres/wakeups.rs`).
+    announcements: tokio::sync::mpsc::Sender<crate::Wakeup>,
     /// For the wakeup listener's own connection (outside the pool, which it would
     /// otherwise keep from closing).
     url: String,
@@ -81,9 +83,13 @@ impl PgStore {
             .run(&pool)
             .await
             .map_err(|e| crate::errors::migration(e, &MIGRATOR))?;
+        let owner = lease_owner();
+        let (announcements, pending) = tokio::sync::mpsc::channel(ANNOUNCEMENTS_QUEUED);
+        tokio::spawn(wakeups::announce(pool.clone(), owner.clone(), pending));
         Ok(PgStore {
             pool,
-            owner: lease_owner(),
+            announcements,
+            owner,
             url: url.to_string(),
             closing: tokio::sync::watch::Sender::new(false),
         })
@@ -131,10 +137,12 @@ impl PgStore {
         let mut tx = self.pool.begin().await?;
         let wakeup = commit.wakeup.take();
         apply_commit(&mut tx, commit).await?;
-        if let Some(wakeup) = wakeup {
-            wakeups::notify(&mut tx, &self.owner, wakeup).await?;
-        }
         tx.commit().await?;
+        if let Some(wakeup) = wakeup {
+            // Announced after the commit, by the announcer, never inside it: a NOTIFY
+            // takes a database-wide lock at commit, which would serialize every commit.
+            let _ = self.announcements.try_send(wakeup);
+        }
         Ok(())
     }
 }
@@ -161,6 +169,9 @@ fn lease_owner() -> String {
         .unwrap_or_default();
     format!("{host}:{}:{started}", std::process::id())
 }
+
+/// Wakeups waiting to be announced; beyond, they are dropped (the hosts look anyway).
+const ANNOUNCEMENTS_QUEUED: usize = 4096;
 
 static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("migrations/postgres");
 

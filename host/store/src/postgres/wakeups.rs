@@ -1,6 +1,7 @@
-//! [`Wakeups`] for [`PgStore`]: each commit's wakeup is a `NOTIFY` sent in its transaction
-//! (so it is delivered when, and only if, the commit is durable); every host `LISTEN`s on
-//! one connection of its own.
+//! [`Wakeups`] for [`PgStore`]: the wakeups of a host's durable commits are merged and sent
+//! as one `NOTIFY` at a time by an announcer task (a NOTIFY inside each commit would take
+//! Postgres' database-wide notify lock in every commit and serialize them all); every host
+//! `LISTEN`s on one connection of its own.
 
 use super::PgStore;
 use crate::{Result, Wakeup, Wakeups};
@@ -22,9 +23,60 @@ struct Envelope {
     wakeup: Wakeup,
 }
 
-/// Send `wakeup` to the other hosts when the transaction on `conn` commits. Too long a
-/// wakeup names fewer executions and queues: the hosts find the rest when they next look.
-pub(super) async fn notify(conn: &mut PgConnection, from: &str, wakeup: Wakeup) -> Result<()> {
+/// Send the wakeups of this host's commits: the first at once, those that come meanwhile
+/// merged into one.
+pub(super) async fn announce(
+    pool: sqlx::PgPool,
+    from: String,
+    mut pending: tokio::sync::mpsc::Receiver<Wakeup>,
+) {
+    while let Some(first) = pending.recv().await {
+        let mut merged = first;
+        while let Ok(next) = pending.try_recv() {
+            merge(&mut merged, next);
+        }
+        let sent = match pool.acquire().await {
+            Ok(mut conn) => notify(&mut conn, &from, merged).await,
+            Err(e) => Err(e.into()),
+        };
+        if let Err(e) = sent {
+            tracing::debug!(error = %e, "announcing commits to other hosts failed; they will look");
+        }
+        // At most one announcement per interval: under load every commit's wakeup would
+        // otherwise be a NOTIFY, and each is work for every listening host and Postgres.
+        tokio::time::sleep(ANNOUNCE_EVERY).await;
+    }
+}
+
+/// How often a busy host announces its commits: the delay another host sees at most.
+const ANNOUNCE_EVERY: Duration = Duration::from_millis(20);
+
+/// Executions or queues one announcement names at most (a NOTIFY payload is small); hosts
+/// find the others when they next look.
+const MAX_NAMED: usize = 150;
+
+fn merge(into: &mut Wakeup, next: Wakeup) {
+    for (names, more) in [
+        (&mut into.executions, next.executions),
+        (&mut into.queues, next.queues),
+    ] {
+        for name in more {
+            if names.len() < MAX_NAMED && !names.contains(&name) {
+                names.push(name);
+            }
+        }
+    }
+    into.deadline = match (into.deadline, next.deadline) {
+        (Some(a), Some(b)) => Some(a.min(b)),
+        (a, b) => a.or(b),
+    };
+    into.events |= next.events;
+    into.messages |= next.messages;
+}
+
+/// Send `wakeup` to the other hosts. Too long a wakeup names fewer executions and queues:
+/// the hosts find the rest when they next look.
+async fn notify(conn: &mut PgConnection, from: &str, wakeup: Wakeup) -> Result<()> {
     let mut envelope = Envelope {
         from: from.to_string(),
         wakeup,
