@@ -207,3 +207,42 @@ async fn a_plugin_uploaded_to_one_host_runs_on_the_others() {
     assert_eq!(wf["tasks"][0]["status"], "IN_PROGRESS", "{wf:#}");
     assert_eq!(peer.seen.lock().unwrap().len(), 1);
 }
+
+/// A client that retries on another host (its first answer lost) with the same
+/// Idempotency-Key: the request is applied once, and both hosts answer the same.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_idempotency_key_holds_across_hosts() {
+    let hosts = Arc::new(hosts(2, &[]).await);
+    hosts[0]
+        .define(
+            json!({"name": "mh_once", "version": 1, "schemaVersion": 2, "tasks": [
+                {"name": "mh_once_t", "taskReferenceName": "t", "type": "SIMPLE"}
+            ]}),
+        )
+        .await;
+    for round in 0..10 {
+        let key = format!("start-{round}");
+        let send = |host: usize| {
+            let (hosts, key) = (hosts.clone(), key.clone());
+            async move {
+                let r = hosts[host]
+                    .http
+                    .post(hosts[host].url("/workflow/mh_once"))
+                    .header("Idempotency-Key", key)
+                    .json(&json!({"round": round}))
+                    .send()
+                    .await
+                    .unwrap();
+                assert_eq!(r.status().as_u16(), 200);
+                r.text().await.unwrap()
+            }
+        };
+        let (a, b) = tokio::join!(send(0), send(1));
+        assert_eq!(a, b, "round {round}: both hosts answer the one start");
+    }
+    let found = hosts[1]
+        .get("/workflow/search?query=workflowType%3Dmh_once&size=100")
+        .await
+        .json();
+    assert_eq!(found["totalHits"], 10, "one workflow per key: {found:#}");
+}

@@ -325,7 +325,8 @@ async fn apply_commit(conn: &mut PgConnection, commit: Commit) -> Result<()> {
         }
     }
     if let Some(r) = commit.idempotency {
-        sqlx::query(
+        let key = r.key.clone();
+        let recorded = sqlx::query(
             "INSERT INTO idempotency (key, fingerprint, status, content_type, body, created)
              VALUES ($1, $2, $3, $4, $5, $6) ON CONFLICT (key) DO NOTHING",
         )
@@ -337,6 +338,11 @@ async fn apply_commit(conn: &mut PgConnection, commit: Commit) -> Result<()> {
         .bind(r.created)
         .execute(&mut *conn)
         .await?;
+        // Answered meanwhile (by another host): this commit must not apply the request a
+        // second time; the caller replays the first answer.
+        if recorded.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("idempotency key {key}")));
+        }
     }
     Ok(())
 }

@@ -337,7 +337,8 @@ async fn apply_commit(conn: &mut SqliteConnection, commit: Commit) -> Result<()>
         }
     }
     if let Some(r) = commit.idempotency {
-        sqlx::query(
+        let key = r.key.clone();
+        let recorded = sqlx::query(
             "INSERT OR IGNORE INTO idempotency (key, fingerprint, status, content_type, body, created)
              VALUES (?, ?, ?, ?, ?, ?)",
         )
@@ -349,6 +350,11 @@ async fn apply_commit(conn: &mut SqliteConnection, commit: Commit) -> Result<()>
         .bind(r.created)
         .execute(&mut *conn)
         .await?;
+        // Answered meanwhile (by another host): this commit must not apply the request a
+        // second time; the caller replays the first answer.
+        if recorded.rows_affected() == 0 {
+            return Err(StoreError::Conflict(format!("idempotency key {key}")));
+        }
     }
     Ok(())
 }

@@ -165,6 +165,14 @@ impl Engine {
         let mut env = self.new_env(now_ms());
         let mut attempts = Attempts::default();
         loop {
+            // The same request applied meanwhile by another host: answer as it did.
+            if attempts.retrying()
+                && let Some(call) = call
+                && let Some(key) = &call.idempotency_key
+                && let Some(first) = self.replay(key, call).await?
+            {
+                return Ok(first);
+            }
             if let Carry::Outbox(outbox_id) = &op.carry
                 && !self.store.message_pending(*outbox_id).await?
             {
@@ -376,6 +384,10 @@ struct Attempts {
 }
 
 impl Attempts {
+    fn retrying(&self) -> bool {
+        self.conflicts > 0
+    }
+
     /// Another host changed the execution first: again, a few times.
     fn conflicted(&mut self, workflow_id: &str) -> Result<()> {
         self.conflicts += 1;

@@ -8,7 +8,7 @@ use super::{Call, Engine, Reply, idempotency_record, now_ms};
 use crate::error::{Error, Result};
 use fermata_core::NewWorkflow;
 use fermata_core::model::{IdempotencyStrategy, StartWorkflowRequest};
-use fermata_store::{Commit, ExecutionWrite, ScheduleFired, SignalRecord};
+use fermata_store::{Commit, ExecutionWrite, ScheduleFired, SignalRecord, StoreError};
 
 impl Engine {
     /// Start a workflow (`POST /workflow`, `POST /workflow/{name}`): the first tasks are
@@ -156,7 +156,18 @@ impl Engine {
         });
         wakes.changed = super::written(&commit);
         commit.wakeup = Some(wakes.announcement());
-        self.store.commit(commit).await?;
+        match self.store.commit(commit).await {
+            // The same start, by its Idempotency-Key, was answered meanwhile by another
+            // host: answer as it did rather than start a second workflow.
+            Err(StoreError::Conflict(_)) if call.idempotency_key.is_some() => {
+                let key = call.idempotency_key.as_deref().unwrap_or_default();
+                match self.replay(key, call).await? {
+                    Some(first) => return Ok(first),
+                    None => return Err(StoreError::Conflict(key.to_string()).into()),
+                }
+            }
+            other => other?,
+        }
         self.wake(wakes);
         Ok(reply)
     }

@@ -1357,21 +1357,39 @@ pub async fn idempotency_keeps_the_first_answer(s: &dyn Store) {
     .await
     .unwrap();
     assert_eq!(s.idempotency("k").await.unwrap().as_ref(), Some(&record));
-    s.commit(Commit {
-        idempotency: Some(IdempotencyRecord {
-            status: 500,
-            body: b"later".to_vec(),
-            content_type: None,
-            ..record.clone()
-        }),
-        ..Default::default()
-    })
-    .await
-    .unwrap();
+    // A second answer for the key (another host applied the same request meanwhile) fails
+    // its whole commit: the request is not applied twice.
+    let second = s
+        .commit(Commit {
+            idempotency: Some(IdempotencyRecord {
+                status: 500,
+                body: b"later".to_vec(),
+                content_type: None,
+                ..record.clone()
+            }),
+            signals: vec![SignalRecord {
+                id: 0,
+                workflow_id: "w".into(),
+                op: "pause".into(),
+                at: 2,
+                caller: None,
+                params: json!({}),
+                status: 202,
+                message: None,
+                idempotency_key: Some("k".into()),
+            }],
+            ..Default::default()
+        })
+        .await;
+    assert!(matches!(second, Err(StoreError::Conflict(_))), "{second:?}");
     assert_eq!(
         s.idempotency("k").await.unwrap().as_ref(),
         Some(&record),
         "the first answer stays"
+    );
+    assert!(
+        s.signals("w").await.unwrap().is_empty(),
+        "nothing of the second commit is written"
     );
     assert_eq!(s.idempotency("other").await.unwrap(), None);
 }
